@@ -1,0 +1,220 @@
+import { RoomgateError } from "./errors.js";
+import type {
+  AgentGrant,
+  ClaimGrants,
+  InferenceGrant,
+  JsonObject,
+  JsonValue,
+  ObservabilityGrant,
+  SIPGrant,
+  VideoGrant,
+} from "./grants.js";
+
+/** The registered JWT claims roomgate reads and writes. */
+export interface RegisteredClaims {
+  iss?: string;
+  sub?: string;
+  jti?: string;
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+}
+
+/** A decoded, type-checked token payload. */
+export interface ParsedPayload {
+  registered: RegisteredClaims;
+  grants: ClaimGrants;
+}
+
+/** Deepest nesting accepted inside `roomConfig` before the payload counts as malformed. */
+export const MAX_JSON_DEPTH = 32;
+
+type Obj = Record<string, unknown>;
+
+const malformed = (): RoomgateError => new RoomgateError("token_malformed");
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// Go's encoding/json treats null as "leave unset", so null is accepted as absent everywhere.
+function str(o: Obj, k: string): string | undefined {
+  const v = o[k];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw malformed();
+  return v;
+}
+
+function bool(o: Obj, k: string): boolean | undefined {
+  const v = o[k];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "boolean") throw malformed();
+  return v;
+}
+
+function num(o: Obj, k: string): number | undefined {
+  const v = o[k];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v)) throw malformed();
+  return v;
+}
+
+function strList(o: Obj, k: string): string[] | undefined {
+  const v = o[k];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw malformed();
+  for (const x of v) if (typeof x !== "string") throw malformed();
+  return v as string[];
+}
+
+function obj(o: Obj, k: string): Obj | undefined {
+  const v = o[k];
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw malformed();
+  return v;
+}
+
+function strMap(o: Obj, k: string): Record<string, string> | undefined {
+  const m = obj(o, k);
+  if (m === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(m)) {
+    const v = m[key];
+    if (typeof v !== "string") throw malformed();
+    out[key] = v;
+  }
+  return out;
+}
+
+function jsonDepthOk(v: unknown, depth: number): boolean {
+  if (typeof v !== "object" || v === null) return true;
+  if (depth >= MAX_JSON_DEPTH) return false;
+  const children = Array.isArray(v) ? v : Object.values(v);
+  for (const c of children) if (!jsonDepthOk(c, depth + 1)) return false;
+  return true;
+}
+
+// Copies only the fields that are present, so absent stays absent (tri-state).
+function pick<T extends object>(src: Obj, bools: readonly string[], strs: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const k of bools) {
+    const v = bool(src, k);
+    if (v !== undefined) out[k] = v;
+  }
+  for (const k of strs) {
+    const v = str(src, k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out as T;
+}
+
+const VIDEO_BOOLS = [
+  "roomCreate", "roomList", "roomRecord", "roomAdmin", "roomJoin", "canPublish", "canSubscribe",
+  "canPublishData", "canUpdateOwnMetadata", "ingressAdmin", "hidden", "recorder", "agent",
+  "canSubscribeMetrics", "canManageAgentSession",
+] as const;
+const VIDEO_STRS = ["room", "destinationRoom"] as const;
+
+function parseVideo(o: Obj): VideoGrant {
+  const v = pick<VideoGrant>(o, VIDEO_BOOLS, VIDEO_STRS);
+  const sources = strList(o, "canPublishSources");
+  if (sources !== undefined) v.canPublishSources = sources;
+  return v;
+}
+
+/**
+ * Parses an untrusted, already JSON-decoded payload into typed claims.
+ * Unknown claims and unknown grant fields are ignored; a known field of the
+ * wrong type makes the token malformed, as Go's json.Unmarshal would.
+ */
+export function parsePayload(payload: unknown): ParsedPayload {
+  if (!isObject(payload)) throw malformed();
+  const registered: RegisteredClaims = {};
+  const iss = str(payload, "iss");
+  if (iss !== undefined) registered.iss = iss;
+  const sub = str(payload, "sub");
+  if (sub !== undefined) registered.sub = sub;
+  const jti = str(payload, "jti");
+  if (jti !== undefined) registered.jti = jti;
+  const exp = num(payload, "exp");
+  if (exp !== undefined) registered.exp = exp;
+  const nbf = num(payload, "nbf");
+  if (nbf !== undefined) registered.nbf = nbf;
+  const iat = num(payload, "iat");
+  if (iat !== undefined) registered.iat = iat;
+  return { registered, grants: parseGrants(payload) };
+}
+
+/** Parses the ClaimGrants part of a payload object (see parsePayload). */
+export function parseGrants(p: Obj): ClaimGrants {
+  const g: ClaimGrants = pick<ClaimGrants>(p, [], ["identity", "name", "kind", "metadata", "sha256", "roomPreset"]);
+  const kindDetails = strList(p, "kindDetails");
+  if (kindDetails !== undefined) g.kindDetails = kindDetails;
+  const video = obj(p, "video");
+  if (video !== undefined) g.video = parseVideo(video);
+  const sip = obj(p, "sip");
+  if (sip !== undefined) g.sip = pick<SIPGrant>(sip, ["admin", "call"], []);
+  const agent = obj(p, "agent");
+  if (agent !== undefined) g.agent = pick<AgentGrant>(agent, ["admin", "simulationAdmin", "databaseAdmin"], []);
+  const inference = obj(p, "inference");
+  if (inference !== undefined) g.inference = pick<InferenceGrant>(inference, ["perform"], []);
+  const observability = obj(p, "observability");
+  if (observability !== undefined) g.observability = pick<ObservabilityGrant>(observability, ["write"], []);
+  const attributes = strMap(p, "attributes");
+  if (attributes !== undefined) g.attributes = attributes;
+  const roomConfig = obj(p, "roomConfig");
+  if (roomConfig !== undefined) {
+    if (!jsonDepthOk(roomConfig, 1)) throw malformed();
+    g.roomConfig = roomConfig as JsonObject;
+  }
+  return g;
+}
+
+function compact<T extends object>(o: T | undefined): T | undefined {
+  if (o === undefined) return undefined;
+  const out: Record<string, unknown> = {};
+  let any = false;
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined || v === "" || (Array.isArray(v) && v.length === 0)) continue;
+    // false is kept only for tri-state fields; plain bools are omitempty like Go.
+    if (v === false && !TRI_STATE.has(k)) continue;
+    out[k] = v;
+    any = true;
+  }
+  return any ? (out as T) : undefined;
+}
+
+const TRI_STATE = new Set([
+  "canPublish", "canSubscribe", "canPublishData", "canUpdateOwnMetadata", "canSubscribeMetrics", "canManageAgentSession",
+]);
+
+/**
+ * Builds the JWT payload object in Go's field order: registered claims first,
+ * then grants; empty and unset fields omitted, explicit tri-state `false` kept.
+ */
+export function encodePayload(reg: Required<Pick<RegisteredClaims, "iss" | "exp" | "nbf" | "iat">> & { sub?: string }, g: ClaimGrants): Record<string, JsonValue> {
+  const out: Record<string, unknown> = { iss: reg.iss };
+  if (reg.sub) out.sub = reg.sub;
+  out.exp = reg.exp;
+  out.nbf = reg.nbf;
+  out.iat = reg.iat;
+  if (g.name) out.name = g.name;
+  if (g.kind) out.kind = g.kind;
+  if (g.kindDetails && g.kindDetails.length > 0) out.kindDetails = g.kindDetails;
+  const video = compact(g.video);
+  if (video) out.video = video;
+  const sip = compact(g.sip);
+  if (sip) out.sip = sip;
+  const agent = compact(g.agent);
+  if (agent) out.agent = agent;
+  const inference = compact(g.inference);
+  if (inference) out.inference = inference;
+  const observability = compact(g.observability);
+  if (observability) out.observability = observability;
+  if (g.roomConfig && Object.keys(g.roomConfig).length > 0) out.roomConfig = g.roomConfig;
+  if (g.roomPreset) out.roomPreset = g.roomPreset;
+  if (g.sha256) out.sha256 = g.sha256;
+  if (g.metadata) out.metadata = g.metadata;
+  if (g.attributes && Object.keys(g.attributes).length > 0) out.attributes = g.attributes;
+  return out as Record<string, JsonValue>;
+}
