@@ -264,7 +264,8 @@ export const TokenService: GenService<{
    * (`authorization: Bearer <credential>`).
    * Errors: UNAUTHENTICATED `caller_unauthenticated` without a valid credential;
    * INVALID_ARGUMENT `invalid_argument` for a join grant without identity, a
-   * join/admin grant without room, an unknown api_key, a negative or too long ttl.
+   * join/admin grant without room, an unknown api_key, a non-positive ttl. A ttl
+   * above the configured maximum is cut to it.
    *
    * @generated from rpc roomgate.v1.TokenService.CreateToken
    */

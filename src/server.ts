@@ -1,0 +1,130 @@
+import * as http from "node:http";
+import * as grpc from "@grpc/grpc-js";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation } from "grpc-health-check";
+import type { Clock } from "./core/clock.js";
+import { createKeyProvider, type KeyProvider, type KeyRing } from "./core/keys.js";
+import { noLiveState } from "./core/live-state.js";
+import type { ServerConfig } from "./config/server-config.js";
+import type { Logger } from "./log.js";
+import { createTokenService } from "./services/token-service.js";
+import { createTokenVerifier } from "./services/token-verifier.js";
+import { addGrpcService } from "./transport/grpc-adapter.js";
+import { splitHostPort } from "./transport/host-port.js";
+import { reflectionPackageDefinition } from "./transport/reflection.js";
+import { createTwirpRouter } from "./transport/twirp.js";
+import { file_health_v1_health } from "../gen/health/v1/health_pb.js";
+import { file_roomgate_v1_participant_service } from "../gen/roomgate/v1/participant_service_pb.js";
+import { file_roomgate_v1_token_service, TokenService } from "../gen/roomgate/v1/token_service_pb.js";
+
+/** What a running server exposes to its owner (the CLI, tests, benchmarks). */
+export interface RunningServer {
+  /** The bound gRPC port (useful when the config asked for port 0). */
+  grpcPort: number;
+  /** The bound HTTP (Twirp) port. */
+  httpPort: number;
+  /** The key ring in force; `replace` it to reload keys without dropping requests. */
+  keys: KeyProvider;
+  /** Stops accepting calls, ends streams, waits for in-flight calls (up to the grace period), then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Injected dependencies of the server. */
+export interface ServerDeps {
+  logger: Logger;
+  clock: Clock;
+  keyRing: KeyRing;
+}
+
+const SERVICE_NAMES = ["roomgate.v1.TokenService"];
+
+function bindGrpc(server: grpc.Server, addr: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+  );
+}
+
+function listenHttp(server: http.Server, addr: string): Promise<number> {
+  const { host, port } = splitHostPort(addr);
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const a = server.address();
+      resolve(typeof a === "object" && a ? a.port : port);
+    });
+  });
+}
+
+/** Builds and starts the gRPC and Twirp servers for a resolved configuration. */
+export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<RunningServer> {
+  const log = deps.logger;
+  const shutdown = new AbortController();
+  const keys = createKeyProvider(deps.keyRing);
+  const verifier = createTokenVerifier({ keys, clock: deps.clock, policy: cfg.policy, live: noLiveState });
+  const tokenService = createTokenService({ keys, clock: deps.clock, verifier, clients: () => cfg.clients, mint: cfg.mint });
+
+  const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": cfg.maxRequestBytes });
+  const adapterDeps = { log, shutdown: shutdown.signal };
+  addGrpcService(grpcServer, TokenService, tokenService, adapterDeps);
+  const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICE_NAMES.map((n) => [n, "SERVING"])]));
+  health.addToServer(grpcServer);
+  new ReflectionService(
+    reflectionPackageDefinition(file_roomgate_v1_token_service, file_roomgate_v1_participant_service, file_health_v1_health),
+  ).addToServer(grpcServer);
+
+  const twirp = createTwirpRouter({ log, maxRequestBytes: cfg.maxRequestBytes });
+  twirp.add(TokenService, tokenService);
+  const httpServer = http.createServer((req, res) => {
+    twirp.handle(req, res).then(
+      (handled) => {
+        if (handled) return;
+        if (req.method === "GET" && req.url === "/healthz") {
+          res.writeHead(200, { "Content-Type": "text/plain" }).end("ok\n");
+          return;
+        }
+        res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
+      },
+      (err: unknown) => {
+        log.error("http request failed", { cause: err });
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
+        res.end();
+      },
+    );
+  });
+
+  let grpcPort: number;
+  let httpPort: number;
+  try {
+    grpcPort = await bindGrpc(grpcServer, cfg.grpcAddr);
+    httpPort = await listenHttp(httpServer, cfg.httpAddr);
+  } catch (err) {
+    grpcServer.forceShutdown();
+    httpServer.close();
+    throw err;
+  }
+  log.info("roomgate listening", { grpc: grpcPort, http: httpPort, dev: cfg.dev, keys: deps.keyRing.apiKeys.length });
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 10_000): Promise<void> => {
+    closing ??= (async () => {
+      for (const n of ["", ...SERVICE_NAMES]) health.setStatus(n, "NOT_SERVING");
+      shutdown.abort();
+      const timer = setTimeout(() => {
+        grpcServer.forceShutdown();
+        httpServer.closeAllConnections();
+      }, graceMs);
+      await Promise.all([
+        new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())),
+        new Promise<void>((resolve) => {
+          httpServer.close(() => resolve());
+          httpServer.closeIdleConnections();
+        }),
+      ]);
+      clearTimeout(timer);
+      log.info("roomgate stopped");
+    })();
+    return closing;
+  };
+  return { grpcPort, httpPort, keys, close };
+}

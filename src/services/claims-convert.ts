@@ -1,0 +1,143 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { invalidArgument } from "../core/errors.js";
+import {
+  PARTICIPANT_KINDS, TRACK_SOURCES, type ClaimGrants, type ParticipantPermission as DomainPermission,
+  type TrackSourceName, type VideoGrant as DomainVideo,
+} from "../core/grants.js";
+import {
+  AgentGrantSchema, ClaimsSchema, InferenceGrantSchema, ObservabilityGrantSchema, ParticipantKind,
+  ParticipantPermissionSchema, SIPGrantSchema, TrackSource, VideoGrantSchema,
+  type Claims, type ParticipantPermission, type VideoGrant,
+} from "../../gen/roomgate/v1/grants_pb.js";
+
+// Enum order in grants.proto follows TRACK_SOURCES / PARTICIPANT_KINDS, offset by UNSPECIFIED.
+const SOURCE_OF = new Map<TrackSource, TrackSourceName>(TRACK_SOURCES.map((s, i) => [i + 1, s]));
+const SOURCE_ENUM = new Map<string, TrackSource>(TRACK_SOURCES.map((s, i) => [s, i + 1]));
+const KIND_ENUM = new Map<string, ParticipantKind>(PARTICIPANT_KINDS.map((k, i) => [k, i + 1]));
+
+/** Lowercase source name of a proto enum value; UNSPECIFIED is a request error at `field`. */
+export function sourceName(s: TrackSource, field: string): TrackSourceName {
+  const name = SOURCE_OF.get(s);
+  if (!name) throw invalidArgument(field, "holds an unspecified or unknown track source");
+  return name;
+}
+
+/** Proto enum of a token's source string; strings LiveKit would not match stay UNSPECIFIED so a restricted list never reads as "all". */
+export function sourceEnum(s: string): TrackSource {
+  return SOURCE_ENUM.get(s) ?? TrackSource.UNSPECIFIED;
+}
+
+/** Lowercase kind name of a proto enum value, or undefined for UNSPECIFIED. */
+export function kindName(k: ParticipantKind): string | undefined {
+  return k === ParticipantKind.UNSPECIFIED ? undefined : PARTICIPANT_KINDS[k - 1];
+}
+
+/** Proto enum of a token's kind string; unknown kinds read as UNSPECIFIED. */
+export function kindEnum(k: string | undefined): ParticipantKind {
+  return (k && KIND_ENUM.get(k)) || ParticipantKind.UNSPECIFIED;
+}
+
+function setIf<T extends object, K extends keyof T>(out: T, k: K, v: T[K] | undefined | false | ""): void {
+  if (v !== undefined && v !== false && v !== "") out[k] = v as T[K];
+}
+
+function videoFromProto(v: VideoGrant): DomainVideo {
+  const out: DomainVideo = {};
+  setIf(out, "roomCreate", v.roomCreate);
+  setIf(out, "roomList", v.roomList);
+  setIf(out, "roomRecord", v.roomRecord);
+  setIf(out, "roomAdmin", v.roomAdmin);
+  setIf(out, "roomJoin", v.roomJoin);
+  setIf(out, "room", v.room);
+  if (v.canPublish !== undefined) out.canPublish = v.canPublish;
+  if (v.canSubscribe !== undefined) out.canSubscribe = v.canSubscribe;
+  if (v.canPublishData !== undefined) out.canPublishData = v.canPublishData;
+  if (v.canPublishSources.length > 0) out.canPublishSources = v.canPublishSources.map((s) => sourceName(s, "claims.video.can_publish_sources"));
+  if (v.canUpdateOwnMetadata !== undefined) out.canUpdateOwnMetadata = v.canUpdateOwnMetadata;
+  setIf(out, "ingressAdmin", v.ingressAdmin);
+  setIf(out, "hidden", v.hidden);
+  setIf(out, "recorder", v.recorder);
+  setIf(out, "agent", v.agent);
+  if (v.canSubscribeMetrics !== undefined) out.canSubscribeMetrics = v.canSubscribeMetrics;
+  if (v.canManageAgentSession !== undefined) out.canManageAgentSession = v.canManageAgentSession;
+  setIf(out, "destinationRoom", v.destinationRoom);
+  return out;
+}
+
+/** Domain grants from a request's Claims; unset and empty fields stay absent. */
+export function claimsFromProto(c: Claims | undefined): ClaimGrants {
+  const g: ClaimGrants = {};
+  if (!c) return g;
+  setIf(g, "identity", c.identity);
+  setIf(g, "name", c.name);
+  setIf(g, "kind", kindName(c.kind));
+  if (c.kindDetails.length > 0) g.kindDetails = [...c.kindDetails];
+  if (c.video) g.video = videoFromProto(c.video);
+  if (c.sip && (c.sip.admin || c.sip.call)) g.sip = { ...(c.sip.admin && { admin: true }), ...(c.sip.call && { call: true }) };
+  if (c.agent && (c.agent.admin || c.agent.simulationAdmin || c.agent.databaseAdmin)) {
+    g.agent = { ...(c.agent.admin && { admin: true }), ...(c.agent.simulationAdmin && { simulationAdmin: true }), ...(c.agent.databaseAdmin && { databaseAdmin: true }) };
+  }
+  if (c.inference?.perform) g.inference = { perform: true };
+  if (c.observability?.write) g.observability = { write: true };
+  setIf(g, "metadata", c.metadata);
+  if (Object.keys(c.attributes).length > 0) g.attributes = { ...c.attributes };
+  setIf(g, "sha256", c.sha256);
+  setIf(g, "roomPreset", c.roomPreset);
+  if (c.roomConfig && Object.keys(c.roomConfig).length > 0) g.roomConfig = c.roomConfig;
+  return g;
+}
+
+/** The proto form of a domain video grant; tri-state fields keep their presence. */
+export function videoToProto(v: DomainVideo): VideoGrant {
+  return create(VideoGrantSchema, {
+    ...v,
+    canPublishSources: (v.canPublishSources ?? []).map(sourceEnum),
+  });
+}
+
+/** The proto form of domain grants. */
+export function claimsToProto(g: ClaimGrants): Claims {
+  return create(ClaimsSchema, {
+    identity: g.identity ?? "",
+    name: g.name ?? "",
+    kind: kindEnum(g.kind),
+    kindDetails: g.kindDetails ?? [],
+    ...(g.video && { video: videoToProto(g.video) }),
+    ...(g.sip && { sip: create(SIPGrantSchema, g.sip) }),
+    ...(g.agent && { agent: create(AgentGrantSchema, g.agent) }),
+    ...(g.inference && { inference: create(InferenceGrantSchema, g.inference) }),
+    ...(g.observability && { observability: create(ObservabilityGrantSchema, g.observability) }),
+    metadata: g.metadata ?? "",
+    attributes: g.attributes ?? {},
+    sha256: g.sha256 ?? "",
+    roomPreset: g.roomPreset ?? "",
+    ...(g.roomConfig && { roomConfig: g.roomConfig }),
+  });
+}
+
+/** Domain permission from the proto message. */
+export function permissionFromProto(p: ParticipantPermission, field = "permission"): DomainPermission {
+  return {
+    canSubscribe: p.canSubscribe,
+    canPublish: p.canPublish,
+    canPublishData: p.canPublishData,
+    canPublishSources: p.canPublishSources.map((s) => sourceName(s, `${field}.can_publish_sources`)),
+    hidden: p.hidden,
+    recorder: p.recorder,
+    canUpdateMetadata: p.canUpdateMetadata,
+    agent: p.agent,
+    canSubscribeMetrics: p.canSubscribeMetrics,
+    canManageAgentSession: p.canManageAgentSession,
+  };
+}
+
+/** The proto form of a domain permission. */
+export function permissionToProto(p: DomainPermission): ParticipantPermission {
+  return create(ParticipantPermissionSchema, { ...p, canPublishSources: p.canPublishSources.map(sourceEnum) });
+}
+
+/** A Timestamp from Unix seconds. */
+export function timestampFromSeconds(sec: number): Timestamp {
+  return timestampFromMs(Math.round(sec * 1000));
+}

@@ -1,0 +1,15 @@
+/** What a handler learns about a call besides its request message. */
+export interface CallContext {
+  /** The credential from `authorization: Bearer <credential>`, if any. */
+  credential?: string;
+  /** Fires when the caller goes away or the server shuts down. */
+  signal: AbortSignal;
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** Extracts the bearer credential from an authorization header value. */
+export function bearerCredential(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return BEARER.exec(header)?.[1];
+}

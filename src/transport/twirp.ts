@@ -1,0 +1,143 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { fromBinary, fromJson, toBinary, toJson, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import { invalidArgument } from "../core/errors.js";
+import type { Logger } from "../log.js";
+import { bearerCredential, type CallContext } from "./call-context.js";
+import type { ServiceImpl } from "./grpc-adapter.js";
+import { TWIRP_STATUS, toTwirpError, type TwirpErrorBody } from "./status.js";
+
+/** Twirp's path prefix. */
+export const TWIRP_PREFIX = "/twirp";
+
+/** How a service's JSON responses are written. */
+export interface TwirpJsonStyle {
+  /** snake_case proto names instead of lowerCamelCase JSON names. */
+  useProtoFieldName: boolean;
+  /** Emit fields that hold their default value. */
+  alwaysEmitImplicit: boolean;
+}
+
+/** Canonical proto3 JSON: camelCase names (LiveKit's claim names), defaults omitted. */
+export const CANONICAL_JSON: TwirpJsonStyle = { useProtoFieldName: false, alwaysEmitImplicit: false };
+/** What LiveKit's Go Twirp servers write: proto names, every field. */
+export const LIVEKIT_JSON: TwirpJsonStyle = { useProtoFieldName: true, alwaysEmitImplicit: true };
+
+interface Route {
+  json: TwirpJsonStyle;
+  method: DescMethod;
+  name: string;
+  fn: (req: unknown, ctx: CallContext) => Promise<unknown>;
+}
+
+/** Routes Twirp requests (unary methods only: Twirp has no streaming) to service implementations. */
+export interface TwirpRouter {
+  /** Adds a service's unary methods under `/twirp/<package>.<Service>/<Method>`. */
+  add<S extends GenServiceMethods>(service: GenService<S>, impl: Partial<ServiceImpl<S>>, json?: TwirpJsonStyle): void;
+  /** Handles a request under the prefix; returns false when the path is not Twirp's. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+}
+
+type Encoding = "json" | "protobuf";
+
+function writeError(res: ServerResponse, status: number, body: TwirpErrorBody): void {
+  const text = JSON.stringify(body);
+  // Exactly application/json: livekit-server-sdk only parses error bodies with that content type.
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function badRoute(res: ServerResponse, msg: string, route: string): void {
+  writeError(res, TWIRP_STATUS.bad_route, { code: "bad_route", msg, meta: { twirp_invalid_route: route } });
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function decodeBody(m: DescMethod, enc: Encoding, raw: Buffer): MessageShape<DescMessage> {
+  if (enc === "protobuf") return fromBinary(m.input, raw);
+  const text = raw.toString("utf8");
+  return fromJson(m.input, text.trim() === "" ? {} : JSON.parse(text), { ignoreUnknownFields: true });
+}
+
+/** Creates a Twirp router; errors go through the same mapping as gRPC (status.ts). */
+export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number }): TwirpRouter {
+  const routes = new Map<string, Route>();
+  return {
+    add(service, impl, json = CANONICAL_JSON) {
+      const desc = service as unknown as DescService;
+      for (const m of desc.methods) {
+        const fn = (impl as Record<string, unknown>)[m.localName];
+        if (m.methodKind !== "unary" || typeof fn !== "function") continue;
+        routes.set(`${TWIRP_PREFIX}/${desc.typeName}/${m.name}`, {
+          json,
+          method: m,
+          name: `${desc.typeName}/${m.name}`,
+          fn: fn as Route["fn"],
+        });
+      }
+    },
+    async handle(req, res) {
+      const path = (req.url ?? "").split("?")[0]!;
+      if (!path.startsWith(`${TWIRP_PREFIX}/`)) return false;
+      const routeText = `${req.method} ${path}`;
+      if (req.method !== "POST") {
+        badRoute(res, `unsupported method "${req.method}" (only POST is allowed)`, routeText);
+        return true;
+      }
+      const route = routes.get(path);
+      if (!route) {
+        badRoute(res, `no handler for path "${path}"`, routeText);
+        return true;
+      }
+      const ct = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+      const enc: Encoding | undefined = ct === "application/json" ? "json" : ct === "application/protobuf" ? "protobuf" : undefined;
+      if (!enc) {
+        badRoute(res, `unexpected Content-Type: "${req.headers["content-type"] ?? ""}"`, routeText);
+        return true;
+      }
+      const raw = await readBody(req, deps.maxRequestBytes);
+      if (!raw) {
+        const { status, body } = toTwirpError(invalidArgument("body", `exceeds ${deps.maxRequestBytes} bytes`), deps.log, route.name);
+        res.setHeader("Connection", "close");
+        writeError(res, status, body);
+        return true;
+      }
+      let input: MessageShape<DescMessage>;
+      try {
+        input = decodeBody(route.method, enc, raw);
+      } catch {
+        writeError(res, TWIRP_STATUS.malformed, {
+          code: "malformed",
+          msg: `the ${enc} request could not be decoded`,
+          meta: { reason: "invalid_argument", argument: "body" },
+        });
+        return true;
+      }
+      const ac = new AbortController();
+      res.once("close", () => ac.abort());
+      const credential = bearerCredential(req.headers.authorization);
+      const ctx: CallContext = credential === undefined ? { signal: ac.signal } : { credential, signal: ac.signal };
+      try {
+        const out = (await route.fn(input, ctx)) as MessageShape<DescMessage>;
+        const body = enc === "json"
+          ? Buffer.from(JSON.stringify(toJson(route.method.output, out, route.json)))
+          : Buffer.from(toBinary(route.method.output, out));
+        res.writeHead(200, { "Content-Type": `application/${enc}`, "Content-Length": body.byteLength });
+        res.end(body);
+      } catch (err) {
+        const { status, body } = toTwirpError(err, deps.log, route.name);
+        writeError(res, status, body);
+      }
+      return true;
+    },
+  };
+}
