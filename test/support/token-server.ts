@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { manualClock, type ManualClock } from "../../src/core/clock.js";
+import { manualClock, type Clock, type ManualClock } from "../../src/core/clock.js";
 import { parseCredentialHash } from "../../src/core/credentials.js";
 import { DEFAULT_TOKEN_POLICY } from "../../src/core/jwt.js";
 import { createKeyRing } from "../../src/core/keys.js";
@@ -25,6 +25,7 @@ export const T0_MS = Date.UTC(2026, 0, 1);
 /** A server on 127.0.0.1 with a manual clock, plus clients for it. */
 export interface TestServer {
   server: RunningServer;
+  /** The server's clock unless the test passed its own. */
   clock: ManualClock;
   config: ServerConfig;
   tokenClient: grpc.Client;
@@ -51,11 +52,11 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
 }
 
 /** Starts a server for a test file. */
-export async function startTestServer(dataDir: string, overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+export async function startTestServer(dataDir: string, overrides: Partial<ServerConfig> = {}, serverClock?: Clock): Promise<TestServer> {
   const clock = manualClock(T0_MS);
   const config = testConfig(dataDir, overrides);
   const keyRing = createKeyRing(config.keys.inline, { allowShortSecrets: config.keys.allowShortSecrets });
-  const server = await startServer(config, { logger: silentLogger, clock, keyRing });
+  const server = await startServer(config, { logger: silentLogger, clock: serverClock ?? clock, keyRing });
   const Client = grpcClientFor(TokenService);
   const tokenClient = new Client(`127.0.0.1:${server.grpcPort}`, grpc.credentials.createInsecure());
   return {
