@@ -1,0 +1,92 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { PARTICIPANT_KINDS, TRACK_SOURCES, type ClaimGrants } from "../../src/core/grants.js";
+import {
+  claimsFromProto, claimsToProto, kindEnum, kindName, permissionFromProto, permissionToProto, sourceEnum, sourceName,
+} from "../../src/services/claims-convert.js";
+import {
+  ClaimsSchema, ParticipantKind, ParticipantKindSchema, ParticipantPermissionSchema, TrackSource, TrackSourceSchema,
+} from "../../gen/roomgate/v1/grants_pb.js";
+import { Grant, GrantSchema } from "../../gen/roomgate/v1/token_service_pb.js";
+import { REQUIREMENTS } from "../../src/core/requirements.js";
+
+describe("enum mappings stay in step with the proto", () => {
+  it("every TrackSource value maps to the lowercase token name and back", () => {
+    const values = TrackSourceSchema.values.filter((v) => v.number !== 0);
+    expect(values).toHaveLength(TRACK_SOURCES.length);
+    for (const v of values) {
+      const name = sourceName(v.number, "f");
+      expect(`TRACK_SOURCE_${name.toUpperCase()}`).toBe(v.name);
+      expect(sourceEnum(name)).toBe(v.number);
+    }
+    expect(() => sourceName(TrackSource.UNSPECIFIED, "claims.video.can_publish_sources")).toThrow(
+      expect.objectContaining({ reason: "invalid_argument", field: "claims.video.can_publish_sources" }),
+    );
+    expect(sourceEnum("CAMERA")).toBe(TrackSource.UNSPECIFIED);
+  });
+
+  it("every ParticipantKind value maps to the lowercase token name and back", () => {
+    const values = ParticipantKindSchema.values.filter((v) => v.number !== 0);
+    expect(values).toHaveLength(PARTICIPANT_KINDS.length);
+    for (const v of values) {
+      const name = kindName(v.number)!;
+      expect(`PARTICIPANT_KIND_${name.toUpperCase()}`).toBe(v.name);
+      expect(kindEnum(name)).toBe(v.number);
+    }
+    expect(kindName(ParticipantKind.UNSPECIFIED)).toBeUndefined();
+    expect(kindEnum("robot")).toBe(ParticipantKind.UNSPECIFIED);
+  });
+
+  it("every Grant value has a requirement in the same order", () => {
+    const values = GrantSchema.values.filter((v) => v.number !== Grant.UNSPECIFIED);
+    expect(values.map((v) => v.name)).toEqual(
+      REQUIREMENTS.map((r) => `GRANT_${r.replace(/([A-Z])/g, "_$1").toUpperCase()}`),
+    );
+  });
+});
+
+describe("claims between proto and domain", () => {
+  it("round-trips every field, keeping tri-state presence", () => {
+    const grants: ClaimGrants = {
+      identity: "alice", name: "Alice", kind: "agent", kindDetails: ["cloud_agent"],
+      video: {
+        roomCreate: true, roomList: true, roomRecord: true, roomAdmin: true, roomJoin: true, room: "r",
+        canPublish: false, canSubscribe: true, canPublishData: false, canPublishSources: ["camera", "screen_share"],
+        canUpdateOwnMetadata: false, ingressAdmin: true, hidden: true, recorder: true, agent: true,
+        canSubscribeMetrics: true, canManageAgentSession: false, destinationRoom: "d",
+      },
+      sip: { admin: true, call: true },
+      agent: { admin: true, simulationAdmin: true, databaseAdmin: true },
+      inference: { perform: true },
+      observability: { write: true },
+      metadata: "m", attributes: { a: "1" }, sha256: "abc=", roomPreset: "p",
+      roomConfig: { name: "r", agents: [{ agentName: "x" }] },
+    };
+    expect(claimsFromProto(claimsToProto(grants))).toEqual(grants);
+  });
+
+  it("leaves unset and empty fields absent", () => {
+    expect(claimsFromProto(create(ClaimsSchema, { video: { roomJoin: true, room: "r" }, sip: {} }))).toEqual({ video: { roomJoin: true, room: "r" } });
+    expect(claimsFromProto(undefined)).toEqual({});
+  });
+
+  it("refuses an unspecified source in a request", () => {
+    expect(() => claimsFromProto(create(ClaimsSchema, { video: { canPublishSources: [TrackSource.UNSPECIFIED] } }))).toThrow(
+      expect.objectContaining({ reason: "invalid_argument", field: "claims.video.can_publish_sources" }),
+    );
+  });
+
+  it("keeps a token's unknown source restrictive instead of reading it as 'all sources'", () => {
+    expect(claimsToProto({ video: { canPublishSources: ["hologram"] } }).video?.canPublishSources).toEqual([TrackSource.UNSPECIFIED]);
+  });
+
+  it("maps permissions both ways", () => {
+    const p = create(ParticipantPermissionSchema, { canSubscribe: true, canPublishSources: [TrackSource.MICROPHONE], canUpdateMetadata: true });
+    const d = permissionFromProto(p);
+    expect(d).toEqual({
+      canSubscribe: true, canPublish: false, canPublishData: false, canPublishSources: ["microphone"], hidden: false,
+      recorder: false, canUpdateMetadata: true, agent: false, canSubscribeMetrics: false, canManageAgentSession: false,
+    });
+    expect(permissionToProto(d)).toEqual(p);
+  });
+});
