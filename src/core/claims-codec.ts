@@ -77,18 +77,15 @@ function obj(o: Obj, k: string): Obj | undefined {
 function strMap(o: Obj, k: string): Record<string, string> | undefined {
   const m = obj(o, k);
   if (m === undefined) return undefined;
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(m)) {
-    const v = m[key];
-    if (typeof v !== "string") throw malformed();
-    out[key] = v;
-  }
-  return out;
+  const entries = Object.entries(m);
+  for (const [, v] of entries) if (typeof v !== "string") throw malformed();
+  // fromEntries defines own properties, so a "__proto__" attribute is kept instead of silently dropped.
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 function jsonDepthOk(v: unknown, depth: number): boolean {
   if (typeof v !== "object" || v === null) return true;
-  if (depth >= MAX_JSON_DEPTH) return false;
+  if (depth > MAX_JSON_DEPTH) return false;
   const children = Array.isArray(v) ? v : Object.values(v);
   for (const c of children) if (!jsonDepthOk(c, depth + 1)) return false;
   return true;
