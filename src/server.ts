@@ -4,17 +4,23 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import type { Clock } from "./core/clock.js";
 import { createKeyProvider, type KeyProvider, type KeyRing } from "./core/keys.js";
-import { noLiveState } from "./core/live-state.js";
 import type { ServerConfig } from "./config/server-config.js";
 import type { Logger } from "./log.js";
+import { createInProcessEvents } from "./participants/events.js";
+import { createParticipantRegistry } from "./participants/registry.js";
+import { createSqliteParticipantStore } from "./participants/sqlite-store.js";
+import { systemTimers, type Timers } from "./participants/timers.js";
+import { createParticipantService } from "./services/participant-service.js";
+import { createRoomServiceCompat } from "./services/room-service-compat.js";
 import { createTokenService } from "./services/token-service.js";
 import { createTokenVerifier } from "./services/token-verifier.js";
 import { addGrpcService } from "./transport/grpc-adapter.js";
 import { splitHostPort } from "./transport/host-port.js";
 import { reflectionPackageDefinition } from "./transport/reflection.js";
-import { createTwirpRouter } from "./transport/twirp.js";
+import { createTwirpRouter, LIVEKIT_JSON } from "./transport/twirp.js";
 import { file_health_v1_health } from "../gen/health/v1/health_pb.js";
-import { file_roomgate_v1_participant_service } from "../gen/roomgate/v1/participant_service_pb.js";
+import { RoomService } from "../gen/livekit/room_service_pb.js";
+import { file_roomgate_v1_participant_service, ParticipantService } from "../gen/roomgate/v1/participant_service_pb.js";
 import { file_roomgate_v1_token_service, TokenService } from "../gen/roomgate/v1/token_service_pb.js";
 
 /** What a running server exposes to its owner (the CLI, tests, benchmarks). */
@@ -34,9 +40,11 @@ export interface ServerDeps {
   logger: Logger;
   clock: Clock;
   keyRing: KeyRing;
+  /** Drives the periodic token refresh (default: real timers); tests pass manual ones. */
+  timers?: Timers;
 }
 
-const SERVICE_NAMES = ["roomgate.v1.TokenService"];
+const SERVICE_NAMES = ["roomgate.v1.TokenService", "roomgate.v1.ParticipantService"];
 
 function bindGrpc(server: grpc.Server, addr: string): Promise<number> {
   return new Promise((resolve, reject) =>
@@ -61,12 +69,28 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   const log = deps.logger;
   const shutdown = new AbortController();
   const keys = createKeyProvider(deps.keyRing);
-  const verifier = createTokenVerifier({ keys, clock: deps.clock, policy: cfg.policy, live: noLiveState });
+  // Participant plane: embedded store in the data directory, in-process fan-out, registry whose live state the verifier consults.
+  const participantStore = createSqliteParticipantStore({ dataDir: cfg.dataDir });
+  const registry = createParticipantRegistry({
+    store: participantStore, events: createInProcessEvents(log), keys, clock: deps.clock,
+    timers: deps.timers ?? systemTimers, settings: cfg.participants, log,
+  });
+  const closeParticipants = async (): Promise<void> => {
+    registry.stop();
+    await participantStore.close();
+  };
+  await registry.start().catch(async (err: unknown) => {
+    await closeParticipants();
+    throw err;
+  });
+  const verifier = createTokenVerifier({ keys, clock: deps.clock, policy: cfg.policy, live: registry.liveState });
   const tokenService = createTokenService({ keys, clock: deps.clock, verifier, clients: () => cfg.clients, mint: cfg.mint });
 
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": cfg.maxRequestBytes });
   const adapterDeps = { log, shutdown: shutdown.signal };
   addGrpcService(grpcServer, TokenService, tokenService, adapterDeps);
+  const participantService = createParticipantService({ registry, verifier });
+  addGrpcService(grpcServer, ParticipantService, participantService, adapterDeps);
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICE_NAMES.map((n) => [n, "SERVING"])]));
   health.addToServer(grpcServer);
   new ReflectionService(
@@ -75,6 +99,8 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
 
   const twirp = createTwirpRouter({ log, maxRequestBytes: cfg.maxRequestBytes });
   twirp.add(TokenService, tokenService);
+  twirp.add(ParticipantService, participantService);
+  twirp.add(RoomService, createRoomServiceCompat({ registry, verifier }), LIVEKIT_JSON);
   const httpServer = http.createServer((req, res) => {
     twirp.handle(req, res).then(
       (handled) => {
@@ -101,6 +127,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   } catch (err) {
     grpcServer.forceShutdown();
     httpServer.close();
+    await closeParticipants();
     throw err;
   }
   log.info("roomgate listening", { grpc: grpcPort, http: httpPort, dev: cfg.dev, keys: deps.keyRing.apiKeys.length });
@@ -122,6 +149,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
         }),
       ]);
       clearTimeout(timer);
+      await closeParticipants();
       log.info("roomgate stopped");
     })();
     return closing;

@@ -148,13 +148,13 @@ describe("token plane happy paths", () => {
 
   it("Twirp routing errors follow the spec", async () => {
     const get = await fetch(`${s.twirpUrl}/roomgate.v1.TokenService/VerifyToken`);
-    expect([get.status, (await get.json()).code]).toEqual([404, "bad_route"]);
+    expect([get.status, ((await get.json()) as { code: string }).code]).toEqual([404, "bad_route"]);
     const nope = await fetch(`${s.twirpUrl}/roomgate.v1.TokenService/Nope`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    expect([nope.status, (await nope.json()).code]).toEqual([404, "bad_route"]);
+    expect([nope.status, ((await nope.json()) as { code: string }).code]).toEqual([404, "bad_route"]);
     const text = await fetch(`${s.twirpUrl}/roomgate.v1.TokenService/VerifyToken`, { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" });
-    expect([text.status, (await text.json()).code]).toEqual([404, "bad_route"]);
+    expect([text.status, ((await text.json()) as { code: string }).code]).toEqual([404, "bad_route"]);
     const bad = await fetch(`${s.twirpUrl}/roomgate.v1.TokenService/VerifyToken`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
-    expect([bad.status, (await bad.json()).code]).toEqual([400, "malformed"]);
+    expect([bad.status, ((await bad.json()) as { code: string }).code]).toEqual([400, "malformed"]);
   });
 
   it("still serves after the hostile inputs", async () => {

@@ -1,0 +1,82 @@
+import type { MintedToken } from "../core/minting.js";
+import { silentLogger, type Logger } from "../log.js";
+import { participantKey, type ParticipantRecord } from "./model.js";
+
+/** Why an event was sent (the proto's EventCause in domain form). */
+export type EventCause = "joined" | "updated" | "refreshed" | "removed";
+
+/** One change of a participant, as watchers receive it. Plain data, so it can cross a process boundary as JSON. */
+export interface ParticipantEvent {
+  cause: EventCause;
+  participant: ParticipantRecord;
+  /** A refreshed token carrying the change; absent for `removed`. */
+  token?: MintedToken;
+  /** The revocation watermark after a `removed` that revoked tokens. */
+  revokedThrough?: number;
+}
+
+/** Receives events; must not throw (a throwing listener is logged and skipped). */
+export type EventListener = (event: ParticipantEvent) => void;
+
+/** Stops a subscription; calling it twice is harmless. */
+export type Unsubscribe = () => void;
+
+/**
+ * Fan-out of participant changes. The in-process bus below serves one
+ * process; a Redis pub/sub bus implements the same interface so that every
+ * process sees every change without the services knowing.
+ */
+export interface ParticipantEvents {
+  /** Delivers an event to the subscribers of its (room, identity) and to the subscribers of all. */
+  publish(event: ParticipantEvent): Promise<void>;
+  /** Listens to one participant. */
+  subscribe(room: string, identity: string, listener: EventListener): Unsubscribe;
+  /** Listens to every participant (keeps per-process indexes in step with other processes). */
+  subscribeAll(listener: EventListener): Unsubscribe;
+}
+
+/** Creates an in-process bus; delivery is synchronous and in subscription order. */
+export function createInProcessEvents(log: Logger = silentLogger): ParticipantEvents {
+  const byKey = new Map<string, Set<EventListener>>();
+  const all = new Set<EventListener>();
+
+  const deliver = (listeners: Iterable<EventListener>, event: ParticipantEvent): void => {
+    // A snapshot, so listeners that unsubscribe while being called do not skip their neighbours.
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        log.error("participant event listener failed", { cause: event.cause, err });
+      }
+    }
+  };
+
+  return {
+    async publish(event) {
+      const { room, identity } = event.participant;
+      deliver(byKey.get(participantKey(room, identity)) ?? [], event);
+      deliver(all, event);
+    },
+    subscribe(room, identity, listener) {
+      const key = participantKey(room, identity);
+      // Wrapped so the same function subscribed twice is two subscriptions.
+      const entry: EventListener = (e) => listener(e);
+      let set = byKey.get(key);
+      if (!set) byKey.set(key, (set = new Set()));
+      set.add(entry);
+      return () => {
+        const cur = byKey.get(key);
+        if (!cur) return;
+        cur.delete(entry);
+        if (cur.size === 0) byKey.delete(key);
+      };
+    },
+    subscribeAll(listener) {
+      const entry: EventListener = (e) => listener(e);
+      all.add(entry);
+      return () => {
+        all.delete(entry);
+      };
+    },
+  };
+}

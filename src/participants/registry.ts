@@ -1,0 +1,212 @@
+import type { ParticipantSettings } from "../config/server-config.js";
+import { nowSeconds, type Clock } from "../core/clock.js";
+import { grantMissing, invalidArgument, RoomgateError } from "../core/errors.js";
+import type { VerifiedToken } from "../core/jwt.js";
+import type { KeyProvider } from "../core/keys.js";
+import type { LiveStateView } from "../core/live-state.js";
+import type { MintedToken } from "../core/minting.js";
+import { silentLogger, type Logger } from "../log.js";
+import type { EventListener, ParticipantEvent, ParticipantEvents, Unsubscribe } from "./events.js";
+import { createLiveIndex } from "./live-index.js";
+import { joinCandidate, type ParticipantRecord } from "./model.js";
+import { mintRefreshToken } from "./refresh.js";
+import type { ParticipantStore } from "./store.js";
+import type { Timers } from "./timers.js";
+import { applyUpdate, checkUpdateLimits, sameContent, type ParticipantUpdate } from "./update-rules.js";
+import { createWatcherSet } from "./watchers.js";
+
+/** Dependencies of the registry; all injected. */
+export interface ParticipantRegistryDeps {
+  store: ParticipantStore;
+  events: ParticipantEvents;
+  keys: KeyProvider;
+  clock: Clock;
+  timers: Timers;
+  settings: ParticipantSettings;
+  log?: Logger;
+}
+
+/** A participant together with a freshly minted token for it. */
+export interface ParticipantWithToken {
+  participant: ParticipantRecord;
+  token: MintedToken;
+}
+
+/** The participant domain service: joins, admin changes, removal, refreshed tokens, live state. */
+export interface ParticipantRegistry {
+  /** What token verification consults; answers from memory. */
+  readonly liveState: LiveStateView;
+  /** Loads the live state and starts the periodic refresher; required before anything else. */
+  start(): Promise<void>;
+  /** Stops the periodic refresher. */
+  stop(): void;
+  /** Registers (or re-activates) the participant a verified join token names. */
+  join(token: VerifiedToken): Promise<ParticipantWithToken>;
+  /** Applies an admin change with LiveKit's semantics; returns the participant after it. */
+  update(room: string, identity: string, changes: ParticipantUpdate): Promise<ParticipantRecord>;
+  /** One participant, active or removed. */
+  get(room: string, identity: string): Promise<ParticipantRecord>;
+  /** The active participants of a room. */
+  list(room: string): Promise<ParticipantRecord[]>;
+  /**
+   * Marks a participant removed; with `revokeTokens`, refuses its tokens issued
+   * through this second, or through `revokeThroughSec` when given (LiveKit's `revoke_token_ts`).
+   */
+  remove(room: string, identity: string, revokeTokens: boolean, revokeThroughSec?: number): Promise<ParticipantRecord>;
+  /** A fresh token for an active participant, with its current permission. */
+  refresh(room: string, identity: string): Promise<ParticipantWithToken>;
+  /** Streams an active participant's events, starting with a fresh token; returns the way to stop. */
+  watch(room: string, identity: string, listener: EventListener): Promise<Unsubscribe>;
+}
+
+/** Attempts at an optimistic update before giving up; conflicts only come from concurrent admins. */
+export const MAX_UPDATE_ATTEMPTS = 8;
+
+const notFound = (): RoomgateError => new RoomgateError("participant_not_found");
+
+function requireKey(room: string, identity?: string): void {
+  if (!room) throw invalidArgument("room", "is required");
+  if (identity !== undefined && !identity) throw invalidArgument("identity", "is required");
+}
+
+/** Creates the registry; call `start()` before use. */
+export function createParticipantRegistry(deps: ParticipantRegistryDeps): ParticipantRegistry {
+  const { store, events, clock, settings } = deps;
+  const log = deps.log ?? silentLogger;
+  const index = createLiveIndex();
+  const watchers = createWatcherSet(log);
+  let stopTimer: (() => void) | undefined;
+  let unsubscribeAll: Unsubscribe | undefined;
+
+  const ready = (): void => {
+    if (!index.loaded) throw new RoomgateError("store_unavailable");
+  };
+  const mint = (r: ParticipantRecord): MintedToken =>
+    mintRefreshToken(deps.keys.current().defaultKey, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough);
+  // The change is already durable; a failed fan-out must not turn it into an error for the caller.
+  const publish = async (event: ParticipantEvent): Promise<void> => {
+    try {
+      await events.publish(event);
+    } catch (err) {
+      log.warn("participant event not published", { cause: event.cause, err });
+    }
+  };
+  const activeOrThrow = async (room: string, identity: string): Promise<ParticipantRecord> => {
+    const r = await store.get(room, identity);
+    if (!r || r.state !== "active") throw notFound();
+    return r;
+  };
+
+  const refreshWatched = async (): Promise<void> => {
+    for (const { room, identity } of watchers.watched()) {
+      try {
+        const r = await store.get(room, identity);
+        if (r?.state === "active") watchers.deliverLocal({ cause: "refreshed", participant: r, token: mint(r) });
+      } catch (err) {
+        log.warn("periodic token refresh failed", { room, identity, err });
+      }
+    }
+  };
+
+  return {
+    liveState: index,
+    async start() {
+      if (index.loaded) return;
+      // Subscribe before loading so no change from another process falls between the two.
+      unsubscribeAll = events.subscribeAll((e) => {
+        index.applyRecord(e.participant);
+        if (e.revokedThrough !== undefined) index.applyRevocation(e.participant.room, e.participant.identity, e.revokedThrough);
+      });
+      index.load(await store.loadLiveState());
+      stopTimer = deps.timers.every(settings.refreshIntervalSeconds * 1000, refreshWatched);
+    },
+    stop() {
+      stopTimer?.();
+      unsubscribeAll?.();
+      stopTimer = unsubscribeAll = undefined;
+    },
+    async join(t) {
+      ready();
+      const g = t.grants;
+      if (!g.video?.roomJoin) throw grantMissing("roomJoin");
+      if (!g.video.room) throw invalidArgument("token", "names no room");
+      if (!t.identity) throw invalidArgument("token", "names no identity");
+      const participant = await store.join(joinCandidate(t, g.video.room, clock.nowMs()));
+      index.applyRecord(participant);
+      const token = mint(participant);
+      await publish({ cause: "joined", participant, token });
+      return { participant, token };
+    },
+    async update(room, identity, changes) {
+      checkUpdateLimits(changes, settings.limits);
+      requireKey(room, identity);
+      ready();
+      for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+        const cur = await activeOrThrow(room, identity);
+        const next = applyUpdate(cur, changes, clock.nowMs());
+        // LiveKit fires no claims change when nothing changed; neither a write nor a token.
+        if (sameContent(cur, next)) return cur;
+        const res = await store.update(next, cur.version);
+        if (res.status === "missing") throw notFound();
+        if (res.status === "conflict") continue;
+        index.applyRecord(res.record);
+        await publish({ cause: "updated", participant: res.record, token: mint(res.record) });
+        return res.record;
+      }
+      log.warn("participant update gave up after conflicts", { room, identity, attempts: MAX_UPDATE_ATTEMPTS });
+      throw new RoomgateError("store_unavailable", { cause: new Error("too many concurrent updates") });
+    },
+    async get(room, identity) {
+      requireKey(room, identity);
+      const r = await store.get(room, identity);
+      if (!r) throw notFound();
+      return r;
+    },
+    async list(room) {
+      requireKey(room);
+      return store.listActive(room);
+    },
+    async remove(room, identity, revokeTokens, revokeThroughSec) {
+      requireKey(room, identity);
+      if (revokeThroughSec !== undefined && !(Number.isSafeInteger(revokeThroughSec) && revokeThroughSec >= 0)) {
+        throw invalidArgument("revoke_token_ts", "is out of range");
+      }
+      ready();
+      const through = revokeThroughSec ?? nowSeconds(clock);
+      const opts = revokeTokens ? { nowMs: clock.nowMs(), revokeThroughSec: through } : { nowMs: clock.nowMs() };
+      const res = await store.remove(room, identity, opts);
+      if (!res) throw notFound();
+      index.applyRecord(res.record);
+      if (res.revokedThrough !== undefined) index.applyRevocation(room, identity, res.revokedThrough);
+      const event: ParticipantEvent = { cause: "removed", participant: res.record };
+      if (res.revokedThrough !== undefined) event.revokedThrough = res.revokedThrough;
+      await publish(event);
+      return res.record;
+    },
+    async refresh(room, identity) {
+      requireKey(room, identity);
+      ready();
+      const participant = await activeOrThrow(room, identity);
+      return { participant, token: mint(participant) };
+    },
+    async watch(room, identity, listener) {
+      requireKey(room, identity);
+      ready();
+      // Listen first, then read: a change in between arrives on the bus, and the version guard drops the older first token.
+      const w = watchers.add(room, identity, listener);
+      const unsubscribeBus = events.subscribe(room, identity, w.deliver);
+      const close = (): void => {
+        w.remove();
+        unsubscribeBus();
+      };
+      try {
+        const r = await activeOrThrow(room, identity);
+        w.deliver({ cause: "refreshed", participant: r, token: mint(r) });
+      } catch (err) {
+        close();
+        throw err;
+      }
+      return close;
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { mkdirSync } from "node:fs";
+import { join as joinPath } from "node:path";
+import Database from "better-sqlite3";
+import { RoomgateError } from "../core/errors.js";
+import { liveEntryOf, markRemoved, mergeJoin, type LiveEntry, type ParticipantRecord } from "./model.js";
+import { COLUMNS, fromRow, migrate, toRow, type ParticipantRow } from "./sqlite-schema.js";
+import type { ParticipantStore, RemoveResult, UpdateResult } from "./store.js";
+
+/** Where and how the embedded store opens its file. */
+export interface SqliteStoreOptions {
+  /** Directory of the database file; created when missing. */
+  dataDir: string;
+  /** File name inside `dataDir`. */
+  fileName?: string;
+  /** How long a write waits for another connection's lock before failing (SQLITE_BUSY). */
+  busyTimeoutMs?: number;
+}
+
+/** Default database file name inside the data directory. */
+export const DEFAULT_DB_FILE = "participants.db";
+
+const INSERT_OR_REPLACE = `INSERT OR REPLACE INTO participants (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map((c) => `@${c}`).join(", ")})`;
+
+// Anything better-sqlite3 raises (SqliteError: BUSY, IOERR, FULL, CORRUPT…; TypeError on a closed
+// handle) means the store cannot answer; callers see one reason and the cause goes to the logs.
+function unavailable(cause: unknown): RoomgateError {
+  return cause instanceof RoomgateError ? cause : new RoomgateError("store_unavailable", { cause });
+}
+
+/**
+ * Opens (creating and migrating as needed) the embedded participant store.
+ * WAL with `synchronous=FULL`: a change is fsynced before it is acknowledged,
+ * so it survives `kill -9` and power loss.
+ */
+export function createSqliteParticipantStore(opts: SqliteStoreOptions): ParticipantStore {
+  let db: Database.Database;
+  try {
+    mkdirSync(opts.dataDir, { recursive: true });
+    db = new Database(joinPath(opts.dataDir, opts.fileName ?? DEFAULT_DB_FILE));
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    migrate(db);
+  } catch (err) {
+    throw unavailable(err);
+  }
+
+  const q = {
+    get: db.prepare<[string, string], ParticipantRow>("SELECT * FROM participants WHERE room = ? AND identity = ?"),
+    list: db.prepare<[string], ParticipantRow>("SELECT * FROM participants WHERE room = ? AND state = 'active' ORDER BY identity"),
+    put: db.prepare(INSERT_OR_REPLACE),
+    live: db.prepare<[], ParticipantRow & { revoked_through: number | null }>(
+      `SELECT p.*, v.revoked_through FROM participants p LEFT JOIN revocations v USING (room, identity)
+       WHERE p.permission_set_by_admin = 1 OR v.revoked_through IS NOT NULL`,
+    ),
+    orphanMarks: db.prepare<[], { room: string; identity: string; revoked_through: number }>(
+      `SELECT room, identity, revoked_through FROM revocations v
+       WHERE NOT EXISTS (SELECT 1 FROM participants p WHERE p.room = v.room AND p.identity = v.identity)`,
+    ),
+    mark: db.prepare<[string, string], { revoked_through: number }>("SELECT revoked_through FROM revocations WHERE room = ? AND identity = ?"),
+    raise: db.prepare<[string, string, number]>(
+      `INSERT INTO revocations (room, identity, revoked_through) VALUES (?, ?, ?)
+       ON CONFLICT (room, identity) DO UPDATE SET revoked_through = max(revoked_through, excluded.revoked_through)`,
+    ),
+  };
+
+  const read = (room: string, identity: string): ParticipantRecord | undefined => {
+    const row = q.get.get(room, identity);
+    return row && fromRow(row);
+  };
+  const watermark = (room: string, identity: string): number | undefined => q.mark.get(room, identity)?.revoked_through;
+  const raise = (room: string, identity: string, throughSec: number): number => {
+    q.raise.run(room, identity, throughSec);
+    return watermark(room, identity)!;
+  };
+
+  // Each change is one IMMEDIATE transaction: the write lock is taken before the read, so the
+  // read-check-write of a change cannot interleave with another connection's.
+  const joinTx = db.transaction((candidate: ParticipantRecord) => {
+    const next = mergeJoin(read(candidate.room, candidate.identity), candidate);
+    q.put.run(toRow(next));
+    return next;
+  });
+  const updateTx = db.transaction((next: ParticipantRecord, expected: number): UpdateResult => {
+    const cur = read(next.room, next.identity);
+    if (!cur) return { status: "missing" };
+    if (cur.version !== expected) return { status: "conflict" };
+    const stored = { ...next, version: expected + 1 };
+    q.put.run(toRow(stored));
+    return { status: "ok", record: stored };
+  });
+  const removeTx = db.transaction((room: string, identity: string, nowMs: number, revokeThroughSec?: number) => {
+    const cur = read(room, identity);
+    if (!cur) return undefined;
+    const next = markRemoved(cur, nowMs);
+    q.put.run(toRow(next));
+    const out: RemoveResult = { record: next };
+    const through = revokeThroughSec === undefined ? watermark(room, identity) : raise(room, identity, revokeThroughSec);
+    if (through !== undefined) out.revokedThrough = through;
+    return out;
+  });
+  const revokeTx = db.transaction((room: string, identity: string, throughSec: number) => raise(room, identity, throughSec));
+
+  // better-sqlite3 is synchronous; the async signature is for networked stores.
+  const run = async <T>(fn: () => T): Promise<T> => {
+    try {
+      if (!db.open) throw new RoomgateError("store_unavailable");
+      return fn();
+    } catch (err) {
+      throw unavailable(err);
+    }
+  };
+
+  return {
+    get: (room, identity) => run(() => read(room, identity)),
+    listActive: (room) => run(() => q.list.all(room).map(fromRow)),
+    join: (candidate) => run(() => joinTx.immediate(candidate)),
+    update: (next, expectedVersion) => run(() => updateTx.immediate(next, expectedVersion)),
+    remove: (room, identity, o) => run(() => removeTx.immediate(room, identity, o.nowMs, o.revokeThroughSec)),
+    revoke: (room, identity, throughSec) => run(() => revokeTx.immediate(room, identity, throughSec)),
+    revokedThrough: (room, identity) => run(() => watermark(room, identity)),
+    loadLiveState: () =>
+      run(() =>
+        db.transaction(() => {
+          const out: LiveEntry[] = [];
+          for (const row of q.live.all()) {
+            const entry = liveEntryOf(fromRow(row), row.room, row.identity, row.revoked_through ?? undefined);
+            if (entry) out.push(entry);
+          }
+          for (const m of q.orphanMarks.all()) out.push(liveEntryOf(undefined, m.room, m.identity, m.revoked_through)!);
+          return out;
+        })(),
+      ),
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
+}

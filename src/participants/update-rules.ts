@@ -1,0 +1,72 @@
+import { invalidArgument } from "../core/errors.js";
+import { applyPermission, type ParticipantPermission } from "../core/grants.js";
+import type { ParticipantLimits } from "../config/server-config.js";
+import type { ParticipantRecord } from "./model.js";
+
+/** An admin's change request, LiveKit's UpdateParticipantRequest in domain form. */
+export interface ParticipantUpdate {
+  /** Empty or absent leaves the name unchanged. */
+  name?: string;
+  /** Empty or absent leaves the metadata unchanged (LiveKit cannot clear it either). */
+  metadata?: string;
+  /** Merged into the attributes; a value of "" deletes the key. */
+  attributes?: Record<string, string>;
+  /** When present, replaces the whole permission set. */
+  permission?: ParticipantPermission;
+}
+
+const bytes = (s: string): number => Buffer.byteLength(s, "utf8");
+
+/** LiveKit's RoomService size checks, run before anything else; the error names the field. */
+export function checkUpdateLimits(u: ParticipantUpdate, limits: ParticipantLimits): void {
+  if (u.name !== undefined && bytes(u.name) > limits.nameBytes) {
+    throw invalidArgument("name", `exceeds ${limits.nameBytes} bytes`);
+  }
+  if (u.metadata !== undefined && bytes(u.metadata) > limits.metadataBytes) {
+    throw invalidArgument("metadata", `exceeds ${limits.metadataBytes} bytes`);
+  }
+  if (u.attributes !== undefined) {
+    let total = 0;
+    for (const [k, v] of Object.entries(u.attributes)) total += bytes(k) + bytes(v);
+    if (total > limits.attributesBytes) throw invalidArgument("attributes", `exceed ${limits.attributesBytes} bytes in total`);
+  }
+}
+
+/** The record after an update at `nowMs`, with LiveKit's UpdateParticipant semantics (livekit-auth.md §4.3). */
+export function applyUpdate(cur: ParticipantRecord, u: ParticipantUpdate, nowMs: number): ParticipantRecord {
+  const next: ParticipantRecord = { ...structuredClone(cur), updatedAtMs: nowMs };
+  if (u.name) next.name = u.name;
+  if (u.metadata) next.metadata = u.metadata;
+  if (u.attributes) {
+    for (const [k, v] of Object.entries(u.attributes)) {
+      if (v === "") delete next.attributes[k];
+      else next.attributes[k] = v;
+    }
+  }
+  if (u.permission) {
+    next.video = applyPermission(cur.video, u.permission);
+    next.permissionSetByAdmin = true;
+  }
+  return next;
+}
+
+// JSON with sorted keys, so equal grants compare equal whatever order their keys were built in.
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (typeof v === "object" && v !== null) {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Whether an update left everything a watcher can see as it was, so nothing needs storing or pushing. */
+export function sameContent(a: ParticipantRecord, b: ParticipantRecord): boolean {
+  return (
+    a.name === b.name &&
+    a.metadata === b.metadata &&
+    a.permissionSetByAdmin === b.permissionSetByAdmin &&
+    canonical(a.attributes) === canonical(b.attributes) &&
+    canonical(a.video) === canonical(b.video)
+  );
+}

@@ -1,0 +1,167 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { grantMissing, RoomgateError, tokenError } from "../core/errors.js";
+import { toPermission } from "../core/grants.js";
+import type { VerifiedToken } from "../core/jwt.js";
+import type { ParticipantEvent, EventCause as DomainCause } from "../participants/events.js";
+import type { ParticipantRecord } from "../participants/model.js";
+import type { ParticipantRegistry } from "../participants/registry.js";
+import {
+  EventCause, GetParticipantResponseSchema, JoinRoomResponseSchema, ListParticipantsResponseSchema, ParticipantSchema,
+  ParticipantState, RefreshTokenResponseSchema, RemoveParticipantResponseSchema, UpdateParticipantResponseSchema,
+  WatchParticipantResponseSchema, type Participant, type ParticipantService, type WatchParticipantResponse,
+} from "../../gen/roomgate/v1/participant_service_pb.js";
+import type { CallContext } from "../transport/call-context.js";
+import type { ImplOf } from "../transport/grpc-adapter.js";
+import { kindEnum, permissionFromProto, permissionToProto, timestampFromSeconds } from "./claims-convert.js";
+import type { TokenVerifier } from "./token-verifier.js";
+
+/** Dependencies of the participant service. */
+export interface ParticipantServiceDeps {
+  registry: ParticipantRegistry;
+  verifier: TokenVerifier;
+}
+
+/** Verifies the caller's bearer token; no token is `caller_unauthenticated`, a bad one keeps its `token_*` reason. */
+export async function authenticateCaller(verifier: TokenVerifier, ctx: CallContext): Promise<VerifiedToken> {
+  if (!ctx.credential) throw new RoomgateError("caller_unauthenticated");
+  return (await verifier.verify(ctx.credential)).token;
+}
+
+/** Whether a verified token is LiveKit's room admin for `room` (EnsureAdminPermission: exact room match). */
+export function isRoomAdmin(t: VerifiedToken, room: string): boolean {
+  const v = t.grants.video;
+  return v?.roomAdmin === true && v.room === room;
+}
+
+/** Authenticates the caller and requires `roomAdmin` for `room`; runs before any lookup so NOT_FOUND reveals nothing. */
+export async function authorizeRoomAdmin(verifier: TokenVerifier, ctx: CallContext, room: string): Promise<VerifiedToken> {
+  const t = await authenticateCaller(verifier, ctx);
+  if (!isRoomAdmin(t, room)) throw grantMissing("roomAdmin", room);
+  return t;
+}
+
+const CAUSE: Record<DomainCause, EventCause> = {
+  joined: EventCause.JOINED,
+  updated: EventCause.UPDATED,
+  refreshed: EventCause.REFRESHED,
+  removed: EventCause.REMOVED,
+};
+
+/** The proto form of a participant record. */
+export function participantToProto(r: ParticipantRecord): Participant {
+  return create(ParticipantSchema, {
+    room: r.room,
+    identity: r.identity,
+    name: r.name,
+    metadata: r.metadata,
+    attributes: r.attributes,
+    kind: kindEnum(r.kind),
+    permission: permissionToProto(toPermission(r.video)),
+    state: r.state === "active" ? ParticipantState.ACTIVE : ParticipantState.REMOVED,
+    joinedAt: timestampFromMs(r.joinedAtMs),
+    updatedAt: timestampFromMs(r.updatedAtMs),
+    version: BigInt(r.version),
+  });
+}
+
+function watchResponse(e: ParticipantEvent): WatchParticipantResponse {
+  return create(WatchParticipantResponseSchema, {
+    participant: participantToProto(e.participant),
+    cause: CAUSE[e.cause],
+    ...(e.token && { token: e.token.token, expiresAt: timestampFromSeconds(e.token.expiresAt) }),
+  });
+}
+
+/**
+ * Turns registry events into a stream that ends after `removed` or when the
+ * call goes away. Events queue while the transport waits for flow control.
+ */
+async function* watchStream(registry: ParticipantRegistry, room: string, identity: string, signal: AbortSignal): AsyncGenerator<WatchParticipantResponse> {
+  const queue: ParticipantEvent[] = [];
+  let wake: (() => void) | undefined;
+  const stop = await registry.watch(room, identity, (e) => {
+    queue.push(e);
+    wake?.();
+  });
+  const onAbort = (): void => wake?.();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    for (;;) {
+      for (let e = queue.shift(); e; e = queue.shift()) {
+        yield watchResponse(e);
+        if (e.cause === "removed") return;
+      }
+      if (signal.aborted) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    stop();
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Creates the roomgate.v1.ParticipantService implementation. */
+export function createParticipantService(deps: ParticipantServiceDeps): ImplOf<typeof ParticipantService> {
+  const { registry, verifier } = deps;
+  const admin = (ctx: CallContext, room: string) => authorizeRoomAdmin(verifier, ctx, room);
+
+  return {
+    async joinRoom(req) {
+      if (!req.token) throw tokenError("token_malformed");
+      const { participant, token } = await registry.join((await verifier.verify(req.token)).token);
+      return create(JoinRoomResponseSchema, {
+        participant: participantToProto(participant),
+        token: token.token,
+        expiresAt: timestampFromSeconds(token.expiresAt),
+      });
+    },
+
+    async updateParticipant(req, ctx) {
+      await admin(ctx, req.room);
+      const participant = await registry.update(req.room, req.identity, {
+        name: req.name,
+        metadata: req.metadata,
+        attributes: req.attributes,
+        ...(req.permission && { permission: permissionFromProto(req.permission) }),
+      });
+      return create(UpdateParticipantResponseSchema, { participant: participantToProto(participant) });
+    },
+
+    async getParticipant(req, ctx) {
+      await admin(ctx, req.room);
+      return create(GetParticipantResponseSchema, { participant: participantToProto(await registry.get(req.room, req.identity)) });
+    },
+
+    async listParticipants(req, ctx) {
+      await admin(ctx, req.room);
+      const list = await registry.list(req.room);
+      return create(ListParticipantsResponseSchema, { participants: list.map(participantToProto) });
+    },
+
+    async removeParticipant(req, ctx) {
+      await admin(ctx, req.room);
+      await registry.remove(req.room, req.identity, req.revokeTokens);
+      return create(RemoveParticipantResponseSchema);
+    },
+
+    async *watchParticipant(req, ctx) {
+      const t = await authenticateCaller(verifier, ctx);
+      // The participant itself may watch with its own (verified, unrevoked) token.
+      const self = t.identity !== "" && t.identity === req.identity && t.grants.video?.room === req.room;
+      if (!self && !isRoomAdmin(t, req.room)) throw grantMissing("roomAdmin", req.room);
+      yield* watchStream(registry, req.room, req.identity, ctx.signal);
+    },
+
+    async refreshToken(req) {
+      if (!req.token) throw tokenError("token_malformed");
+      const t = (await verifier.verify(req.token)).token;
+      const room = t.grants.video?.room;
+      // A token that names no room or identity cannot belong to a registered participant.
+      if (!room || !t.identity) throw new RoomgateError("participant_not_found");
+      const { token } = await registry.refresh(room, t.identity);
+      return create(RefreshTokenResponseSchema, { token: token.token, expiresAt: timestampFromSeconds(token.expiresAt) });
+    },
+  };
+}

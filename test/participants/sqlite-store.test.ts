@@ -1,0 +1,107 @@
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DEFAULT_DB_FILE, createSqliteParticipantStore } from "../../src/participants/sqlite-store.js";
+import { SCHEMA_VERSION } from "../../src/participants/sqlite-schema.js";
+import { record, tempDir, T0_MS } from "./fixtures.js";
+import { describeStoreContract } from "./store-contract.js";
+
+describeStoreContract("sqlite store", async () => {
+  const t = tempDir();
+  const store = createSqliteParticipantStore({ dataDir: t.dir });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      t.cleanup();
+    },
+  };
+});
+
+describe("sqlite store: durability and schema", () => {
+  let t: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    t = tempDir();
+  });
+  afterEach(() => t.cleanup());
+
+  it("keeps every acknowledged change across close and reopen", async () => {
+    const s1 = createSqliteParticipantStore({ dataDir: t.dir });
+    const a = await s1.join(record("a", { attributes: { k: "v" }, roomConfig: { name: "r1" } }));
+    await s1.update({ ...a, metadata: "updated", permissionSetByAdmin: true, video: { ...a.video, canPublish: false } }, 1);
+    await s1.join(record("b"));
+    await s1.remove("r1", "b", { nowMs: T0_MS + 1, revokeThroughSec: 1234 });
+    const before = [await s1.get("r1", "a"), await s1.get("r1", "b"), await s1.loadLiveState()];
+    await s1.close();
+
+    const s2 = createSqliteParticipantStore({ dataDir: t.dir });
+    expect([await s2.get("r1", "a"), await s2.get("r1", "b"), await s2.loadLiveState()]).toEqual(before);
+    expect((await s2.get("r1", "a"))!).toMatchObject({ metadata: "updated", version: 2, roomConfig: { name: "r1" } });
+    expect(await s2.revokedThrough("r1", "b")).toBe(1234);
+    await s2.close();
+  });
+
+  it("migrates an empty file to the current schema in WAL mode", async () => {
+    writeFileSync(join(t.dir, DEFAULT_DB_FILE), "");
+    const s = createSqliteParticipantStore({ dataDir: t.dir });
+    await s.join(record("a"));
+    await s.close();
+    const raw = new Database(join(t.dir, DEFAULT_DB_FILE), { readonly: true });
+    expect(raw.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+    const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).toEqual(["participants", "revocations"]);
+    raw.close();
+  });
+
+  it("creates the data directory and reopens an up-to-date file without migrating again", async () => {
+    const dir = join(t.dir, "nested", "data");
+    await createSqliteParticipantStore({ dataDir: dir }).close();
+    const s = createSqliteParticipantStore({ dataDir: dir });
+    expect(await s.listActive("r1")).toEqual([]);
+    await s.close();
+  });
+
+  it("refuses a file written by a newer schema", () => {
+    const raw = new Database(join(t.dir, DEFAULT_DB_FILE));
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    expect(() => createSqliteParticipantStore({ dataDir: t.dir })).toThrow(expect.objectContaining({ reason: "store_unavailable" }));
+  });
+
+  it("turns SQLITE_BUSY into store_unavailable and recovers when the lock is gone", async () => {
+    const s = createSqliteParticipantStore({ dataDir: t.dir, busyTimeoutMs: 0 });
+    const other = new Database(join(t.dir, DEFAULT_DB_FILE));
+    other.exec("BEGIN IMMEDIATE");
+    const err = await s.join(record("a")).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: "store_unavailable", code: "UNAVAILABLE" });
+    expect((err as Error).cause).toMatchObject({ code: "SQLITE_BUSY" });
+    other.exec("COMMIT");
+    other.close();
+    expect((await s.join(record("a"))).version).toBe(1);
+    await s.close();
+  });
+
+  it("keeps changes acknowledged before a kill -9", async () => {
+    const script = fileURLToPath(new URL("./kill-writer.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", script, t.dir], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes("acked 4")) resolve();
+      });
+      child.on("exit", (code) => reject(new Error(`writer exited early with ${code}`)));
+    });
+    child.removeAllListeners("exit");
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+    const s = createSqliteParticipantStore({ dataDir: t.dir });
+    expect((await s.listActive("r1")).map((r) => r.metadata)).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    await s.close();
+  });
+});

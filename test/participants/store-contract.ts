@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { toPermission } from "../../src/core/grants.js";
+import type { ParticipantStore } from "../../src/participants/store.js";
+import { record, T0_MS } from "./fixtures.js";
+
+/** The behaviour every ParticipantStore implementation must show. */
+export function describeStoreContract(name: string, open: () => Promise<{ store: ParticipantStore; cleanup: () => Promise<void> }>): void {
+  describe(`${name}: ParticipantStore contract`, () => {
+    let store: ParticipantStore;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, cleanup } = await open());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    it("returns undefined and an empty list for unknown participants and rooms", async () => {
+      expect(await store.get("r1", "nobody")).toBeUndefined();
+      expect(await store.listActive("r1")).toEqual([]);
+      expect(await store.revokedThrough("r1", "nobody")).toBeUndefined();
+      expect(await store.remove("r1", "nobody", { nowMs: T0_MS })).toBeUndefined();
+    });
+
+    it("inserts on first join with version 1 and keeps every field", async () => {
+      const c = record("a", {
+        metadata: "m",
+        attributes: { k: "v" },
+        kind: "agent",
+        roomConfig: { name: "r1", emptyTimeout: 10, agents: [{ agentName: "x" }] },
+        roomPreset: "preset",
+        video: { roomJoin: true, room: "r1", canPublish: false, canPublishSources: ["camera"] },
+      });
+      const stored = await store.join(c);
+      expect(stored).toEqual({ ...c, version: 1 });
+      expect(await store.get("r1", "a")).toEqual(stored);
+    });
+
+    it("does not share objects with callers", async () => {
+      const c = record("a", { attributes: { k: "v" } });
+      await store.join(c);
+      c.attributes.k = "changed";
+      const got = (await store.get("r1", "a"))!;
+      got.video.room = "elsewhere";
+      expect((await store.get("r1", "a"))!.attributes.k).toBe("v");
+      expect((await store.get("r1", "a"))!.video.room).toBe("r1");
+    });
+
+    it("lists only active participants of the room, ordered by identity", async () => {
+      await store.join(record("c"));
+      await store.join(record("a"));
+      await store.join(record("b"));
+      await store.join(record("x", { room: "r2", video: { roomJoin: true, room: "r2" } }));
+      await store.remove("r1", "b", { nowMs: T0_MS + 1 });
+      expect((await store.listActive("r1")).map((r) => r.identity)).toEqual(["a", "c"]);
+      expect((await store.listActive("r2")).map((r) => r.identity)).toEqual(["x"]);
+    });
+
+    it("updates only at the expected version and bumps it", async () => {
+      const v1 = await store.join(record("a"));
+      const ok = await store.update({ ...v1, metadata: "one", updatedAtMs: T0_MS + 5 }, 1);
+      expect(ok).toEqual({ status: "ok", record: { ...v1, metadata: "one", updatedAtMs: T0_MS + 5, version: 2 } });
+      expect(await store.update({ ...v1, metadata: "stale" }, 1)).toEqual({ status: "conflict" });
+      expect((await store.get("r1", "a"))!.metadata).toBe("one");
+      expect(await store.update(record("ghost"), 0)).toEqual({ status: "missing" });
+    });
+
+    it("re-activates a removed participant with the new token's fields and a higher version", async () => {
+      await store.join(record("a", { metadata: "old" }));
+      await store.remove("r1", "a", { nowMs: T0_MS + 1000 });
+      const again = await store.join(record("a", { metadata: "new", joinedAtMs: T0_MS + 2000, updatedAtMs: T0_MS + 2000 }));
+      expect(again).toMatchObject({ state: "active", metadata: "new", version: 3, joinedAtMs: T0_MS + 2000 });
+    });
+
+    it("keeps an admin-set permission on a later join, with the new token's other grant fields", async () => {
+      const v1 = await store.join(record("a"));
+      const narrowed = { ...v1, video: { roomJoin: true, room: "r1", canPublish: false, canSubscribe: true, canPublishData: false }, permissionSetByAdmin: true };
+      await store.update(narrowed, 1);
+      const rejoined = await store.join(record("a", { video: { roomJoin: true, room: "r1", canPublish: true, roomAdmin: true } }));
+      expect(rejoined.permissionSetByAdmin).toBe(true);
+      expect(rejoined.video.roomAdmin).toBe(true);
+      expect(toPermission(rejoined.video)).toEqual(toPermission(narrowed.video));
+    });
+
+    it("marks removed, bumps the version and keeps the record readable", async () => {
+      await store.join(record("a"));
+      const res = await store.remove("r1", "a", { nowMs: T0_MS + 7 });
+      expect(res).toEqual({ record: expect.objectContaining({ state: "removed", version: 2, updatedAtMs: T0_MS + 7 }) });
+      expect((await store.get("r1", "a"))!.state).toBe("removed");
+    });
+
+    it("raises the revocation watermark to the max of old and new, with or without a removal", async () => {
+      await store.join(record("a"));
+      expect((await store.remove("r1", "a", { nowMs: T0_MS, revokeThroughSec: 100 }))!.revokedThrough).toBe(100);
+      expect(await store.revoke("r1", "a", 50)).toBe(100);
+      expect(await store.revoke("r1", "a", 150)).toBe(150);
+      expect(await store.revokedThrough("r1", "a")).toBe(150);
+      expect((await store.remove("r1", "a", { nowMs: T0_MS }))!.revokedThrough).toBe(150);
+      expect(await store.revoke("r9", "never-joined", 7)).toBe(7);
+    });
+
+    it("loads the live state: admin permissions and watermarks, nothing for untouched participants", async () => {
+      const a = await store.join(record("a"));
+      await store.join(record("b"));
+      await store.update({ ...a, video: { ...a.video, canPublish: false }, permissionSetByAdmin: true }, 1);
+      await store.revoke("r1", "c", 42);
+      await store.join(record("d"));
+      await store.remove("r1", "d", { nowMs: T0_MS, revokeThroughSec: 43 });
+      const live = (await store.loadLiveState()).sort((x, y) => x.identity.localeCompare(y.identity));
+      expect(live).toEqual([
+        { room: "r1", identity: "a", version: 2, permission: toPermission({ canPublish: false }) },
+        { room: "r1", identity: "c", version: 0, revokedThrough: 42 },
+        { room: "r1", identity: "d", version: 2, revokedThrough: 43 },
+      ]);
+    });
+
+    it("fails with store_unavailable once closed", async () => {
+      await store.close();
+      await expect(store.get("r1", "a")).rejects.toMatchObject({ reason: "store_unavailable", code: "UNAVAILABLE" });
+      await expect(store.join(record("a"))).rejects.toMatchObject({ reason: "store_unavailable" });
+    });
+  });
+}

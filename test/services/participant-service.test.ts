@@ -1,0 +1,137 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, it, vi } from "vitest";
+import { nowSeconds } from "../../src/core/clock.js";
+import type { ClaimGrants } from "../../src/core/grants.js";
+import { mintToken } from "../../src/core/minting.js";
+import { createParticipantService } from "../../src/services/participant-service.js";
+import type { CallContext } from "../../src/transport/call-context.js";
+import { ParticipantPermissionSchema, ParticipantKind, TrackSource } from "../../gen/roomgate/v1/grants_pb.js";
+import {
+  EventCause, JoinRoomRequestSchema, ParticipantState, RefreshTokenRequestSchema, UpdateParticipantRequestSchema,
+  WatchParticipantRequestSchema, type WatchParticipantResponse,
+} from "../../gen/roomgate/v1/participant_service_pb.js";
+import { harness, joinGrants, type Harness, T0_MS } from "../participants/fixtures.js";
+
+const T0 = T0_MS / 1000;
+
+async function setup() {
+  const h = await harness();
+  const svc = createParticipantService({ registry: h.registry, verifier: h.verifier });
+  const sign = (grants: ClaimGrants, ttl = 3600) => mintToken(h.keys.current().defaultKey, { grants, ttlSeconds: ttl }, nowSeconds(h.clock)).token;
+  const ctx = (credential?: string, signal = new AbortController().signal): CallContext => (credential ? { credential, signal } : { signal });
+  const admin = sign({ identity: "admin", video: { roomAdmin: true, room: "r1" } });
+  const join = async (identity: string, extra: Partial<ClaimGrants> = {}) => {
+    const token = sign(joinGrants(identity, extra));
+    return { token, res: await svc.joinRoom(create(JoinRoomRequestSchema, { token }), ctx()) };
+  };
+  return { h, svc, sign, ctx, admin, join };
+}
+
+async function take(it: AsyncIterator<WatchParticipantResponse>, n: number): Promise<WatchParticipantResponse[]> {
+  const out: WatchParticipantResponse[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await it.next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+describe("ParticipantService: caller checks come before NOT_FOUND", () => {
+  it.each([
+    ["no credential", (_: Harness, s: Awaited<ReturnType<typeof setup>>) => s.ctx(), "caller_unauthenticated", "UNAUTHENTICATED"],
+    ["a malformed token", (_: Harness, s: Awaited<ReturnType<typeof setup>>) => s.ctx("not-a-jwt"), "token_malformed", "UNAUTHENTICATED"],
+    ["an expired token", (h: Harness, s: Awaited<ReturnType<typeof setup>>) => {
+      const t = s.sign({ identity: "admin", video: { roomAdmin: true, room: "r1" } }, 10);
+      h.clock.advance(120_000);
+      return s.ctx(t);
+    }, "token_expired", "UNAUTHENTICATED"],
+    ["a join-only token", (_: Harness, s: Awaited<ReturnType<typeof setup>>) => s.ctx(s.sign(joinGrants("x"))), "grant_missing", "PERMISSION_DENIED"],
+    ["an admin of another room", (_: Harness, s: Awaited<ReturnType<typeof setup>>) => s.ctx(s.sign({ identity: "a", video: { roomAdmin: true, room: "r2" } })), "grant_missing", "PERMISSION_DENIED"],
+  ])("answers %s with its reason on every admin method", async (_name, makeCtx, reason, code) => {
+    const s = await setup();
+    const c = makeCtx(s.h, s);
+    const calls = [
+      s.svc.getParticipant({ $typeName: "roomgate.v1.GetParticipantRequest", room: "r1", identity: "ghost" }, c),
+      s.svc.listParticipants({ $typeName: "roomgate.v1.ListParticipantsRequest", room: "r1" }, c),
+      s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "ghost", revokeTokens: true }, c),
+      s.svc.updateParticipant(create(UpdateParticipantRequestSchema, { room: "r1", identity: "ghost", name: "x".repeat(1000) }), c),
+      s.svc.watchParticipant(create(WatchParticipantRequestSchema, { room: "r1", identity: "ghost" }), c)[Symbol.asyncIterator]().next(),
+    ];
+    for (const call of calls) await expect(call).rejects.toMatchObject({ reason, code });
+  });
+
+  it("answers NOT_FOUND to an admin asking about an unknown participant", async () => {
+    const s = await setup();
+    await expect(s.svc.getParticipant({ $typeName: "roomgate.v1.GetParticipantRequest", room: "r1", identity: "ghost" }, s.ctx(s.admin)))
+      .rejects.toMatchObject({ reason: "participant_not_found", code: "NOT_FOUND" });
+  });
+});
+
+describe("ParticipantService: operations", () => {
+  it("joins, updates with a replacing permission, lists, gets and removes", async () => {
+    const s = await setup();
+    const { res } = await s.join("a", { kind: "agent", attributes: { k: "v" } });
+    expect(res.participant).toMatchObject({ room: "r1", identity: "a", kind: ParticipantKind.AGENT, state: ParticipantState.ACTIVE, version: 1n });
+    expect(res.expiresAt?.seconds).toBe(BigInt(T0 + 3600));
+
+    const upd = await s.svc.updateParticipant(create(UpdateParticipantRequestSchema, {
+      room: "r1", identity: "a", metadata: "m",
+      permission: create(ParticipantPermissionSchema, { canSubscribe: true, canPublishSources: [TrackSource.MICROPHONE], canPublish: true }),
+    }), s.ctx(s.admin));
+    expect(upd.participant?.permission).toMatchObject({ canPublish: true, canPublishData: false, canSubscribe: true, canPublishSources: [TrackSource.MICROPHONE] });
+    expect(upd.participant?.metadata).toBe("m");
+    expect(upd.participant?.version).toBe(2n);
+
+    const list = await s.svc.listParticipants({ $typeName: "roomgate.v1.ListParticipantsRequest", room: "r1" }, s.ctx(s.admin));
+    expect(list.participants.map((p) => p.identity)).toEqual(["a"]);
+    await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "a", revokeTokens: false }, s.ctx(s.admin));
+    const got = await s.svc.getParticipant({ $typeName: "roomgate.v1.GetParticipantRequest", room: "r1", identity: "a" }, s.ctx(s.admin));
+    expect(got.participant?.state).toBe(ParticipantState.REMOVED);
+  });
+
+  it("refuses a rejoin with a revoked token, and refreshes only active participants", async () => {
+    const s = await setup();
+    const { token } = await s.join("a");
+    const refreshed = await s.svc.refreshToken(create(RefreshTokenRequestSchema, { token }), s.ctx());
+    expect(refreshed.expiresAt?.seconds).toBe(BigInt(T0 + 3600));
+    await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "a", revokeTokens: true }, s.ctx(s.admin));
+    await expect(s.svc.joinRoom(create(JoinRoomRequestSchema, { token }), s.ctx())).rejects.toMatchObject({ reason: "token_revoked" });
+    s.h.clock.advance(1000);
+    const fresh = s.sign(joinGrants("a"));
+    await expect(s.svc.refreshToken(create(RefreshTokenRequestSchema, { token: fresh }), s.ctx())).rejects.toMatchObject({ reason: "participant_not_found" });
+    await expect(s.svc.joinRoom(create(JoinRoomRequestSchema, { token: "" }), s.ctx())).rejects.toMatchObject({ reason: "token_malformed" });
+  });
+
+  it("streams to the participant itself and ends after removal", async () => {
+    const s = await setup();
+    const { token } = await s.join("a");
+    const stream = s.svc.watchParticipant(create(WatchParticipantRequestSchema, { room: "r1", identity: "a" }), s.ctx(token))[Symbol.asyncIterator]();
+    const first = await take(stream, 1);
+    expect(first.map((r) => [r.cause, r.token !== ""])).toEqual([[EventCause.REFRESHED, true]]);
+    await s.svc.updateParticipant(create(UpdateParticipantRequestSchema, { room: "r1", identity: "a", name: "new" }), s.ctx(s.admin));
+    await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "a", revokeTokens: false }, s.ctx(s.admin));
+    const rest = await take(stream, 5);
+    expect(rest.map((r) => [r.cause, r.participant?.name, r.token])).toEqual([
+      [EventCause.UPDATED, "new", expect.stringMatching(/^eyJ/)],
+      [EventCause.REMOVED, "new", ""],
+    ]);
+  });
+
+  it("refuses another participant's token for a watch, and ends the stream when the call is cancelled", async () => {
+    const s = await setup();
+    await s.join("a");
+    const { token: other } = await s.join("b");
+    await expect(s.svc.watchParticipant(create(WatchParticipantRequestSchema, { room: "r1", identity: "a" }), s.ctx(other))[Symbol.asyncIterator]().next())
+      .rejects.toMatchObject({ reason: "grant_missing" });
+    const ac = new AbortController();
+    const stream = s.svc.watchParticipant(create(WatchParticipantRequestSchema, { room: "r1", identity: "a" }), s.ctx(s.admin, ac.signal))[Symbol.asyncIterator]();
+    await take(stream, 1);
+    const pending = stream.next();
+    ac.abort();
+    expect(await pending).toEqual({ done: true, value: undefined });
+    const current = vi.spyOn(s.h.keys, "current");
+    await s.h.timers.advance(s.h.settings.refreshIntervalSeconds * 1000);
+    expect(current).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { create } from "@bufbuild/protobuf";
+import { AccessToken, ParticipantInfo_State, RoomServiceClient, TrackSource, TwirpError } from "livekit-server-sdk";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { systemClock } from "../../src/core/clock.js";
+import { decodeJwt } from "../../src/core/jwt.js";
+import { bearerMetadata, callServerStream, callUnary, grpcClientFor } from "../../src/transport/grpc-adapter.js";
+import {
+  EventCause, JoinRoomRequestSchema, ParticipantService, WatchParticipantRequestSchema, type WatchParticipantResponse,
+} from "../../gen/roomgate/v1/participant_service_pb.js";
+import { API_KEY, API_SECRET, startTestServer, type TestServer } from "../support/token-server.js";
+
+// livekit-server-sdk signs with the wall clock, so this server runs on it too.
+let s: TestServer;
+let dir: string;
+let participants: grpc.Client;
+let rooms: RoomServiceClient;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "roomgate-compat-"));
+  s = await startTestServer(dir, {}, systemClock);
+  const Client = grpcClientFor(ParticipantService);
+  participants = new Client(`127.0.0.1:${s.server.grpcPort}`, grpc.credentials.createInsecure());
+  rooms = new RoomServiceClient(`http://127.0.0.1:${s.server.httpPort}`, API_KEY, API_SECRET);
+});
+afterAll(async () => {
+  participants.close();
+  await s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function joinAs(identity: string, room: string): Promise<string> {
+  const at = new AccessToken(API_KEY, API_SECRET, { identity, name: `${identity}-name`, ttl: "1h", attributes: { team: "blue" } });
+  at.addGrant({ roomJoin: true, room });
+  const token = await at.toJwt();
+  await callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token }));
+  return token;
+}
+
+it("lists and gets joined participants in LiveKit's ParticipantInfo shape", async () => {
+  await joinAs("bob", "compat-list");
+  await joinAs("alice", "compat-list");
+  const list = await rooms.listParticipants("compat-list");
+  expect(list.map((p) => p.identity)).toEqual(["alice", "bob"]);
+  const bob = await rooms.getParticipant("compat-list", "bob");
+  expect(bob).toMatchObject({
+    identity: "bob", name: "bob-name", state: ParticipantInfo_State.ACTIVE, kind: 0,
+    version: 1, attributes: { team: "blue" },
+    permission: { canPublish: true, canSubscribe: true, canPublishData: true, canPublishSources: [] },
+  });
+  // kind 0 is LiveKit's ParticipantInfo.Kind.STANDARD.
+  expect(bob.sid).toMatch(/^PA_[A-Za-z0-9_-]{12}$/);
+  expect(Number(bob.joinedAt)).toBe(Math.floor(Number(bob.joinedAtMs) / 1000));
+});
+
+it("updates with LiveKit semantics and pushes the refreshed token to the participant's own watch stream", async () => {
+  const token = await joinAs("carol", "compat-update");
+  const stream = callServerStream(participants, ParticipantService.method.watchParticipant,
+    create(WatchParticipantRequestSchema, { room: "compat-update", identity: "carol" }), bearerMetadata(token));
+  const events = stream[Symbol.asyncIterator]() as AsyncIterator<WatchParticipantResponse>;
+  expect((await events.next()).value.cause).toBe(EventCause.REFRESHED);
+
+  const info = await rooms.updateParticipant("compat-update", "carol", {
+    metadata: "m1", attributes: { team: "", role: "host" },
+    permission: { canPublish: true, canSubscribe: true, canPublishSources: [TrackSource.MICROPHONE] },
+  });
+  expect(info).toMatchObject({ metadata: "m1", version: 2, attributes: { role: "host" } });
+  expect(info.permission).toMatchObject({ canPublish: true, canPublishData: false, canPublishSources: [TrackSource.MICROPHONE] });
+
+  const pushed = (await events.next()).value as WatchParticipantResponse;
+  expect(pushed.cause).toBe(EventCause.UPDATED);
+  expect(decodeJwt(pushed.token).grants).toMatchObject({
+    kind: "standard", metadata: "m1", attributes: { role: "host" },
+    video: { canPublish: true, canPublishData: false, canSubscribe: true, canPublishSources: ["microphone"] },
+  });
+  stream.cancel();
+});
+
+it("removes with revokeTokenTs so the old join token is refused on rejoin", async () => {
+  const token = await joinAs("dave", "compat-remove");
+  await rooms.removeParticipant("compat-remove", "dave", { revokeTokenTs: BigInt(Math.floor(systemClock.nowMs() / 1000)) });
+  expect((await rooms.getParticipant("compat-remove", "dave")).state).toBe(ParticipantInfo_State.DISCONNECTED);
+  expect(await rooms.listParticipants("compat-remove")).toEqual([]);
+  const err = await callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token })).catch((e: grpc.ServiceError) => e);
+  expect((err as grpc.ServiceError).code).toBe(grpc.status.UNAUTHENTICATED);
+  expect((err as grpc.ServiceError).metadata.get("roomgate-reason")).toEqual(["token_revoked"]);
+});
+
+it("reports errors as Twirp errors the SDK understands", async () => {
+  const missing = await rooms.getParticipant("compat-errors", "nobody").catch((e: unknown) => e);
+  expect(missing).toBeInstanceOf(TwirpError);
+  expect(missing).toMatchObject({ status: 404, code: "not_found", metadata: { reason: "participant_not_found" } });
+  const wrongSecret = new RoomServiceClient(`http://127.0.0.1:${s.server.httpPort}`, API_KEY, "x".repeat(40));
+  await expect(wrongSecret.listParticipants("compat-errors")).rejects.toMatchObject({ status: 401, code: "unauthenticated", metadata: { reason: "token_signature_invalid" } });
+  const tooBig = await rooms.updateParticipant("compat-errors", "nobody", { name: "n".repeat(300) }).catch((e: unknown) => e);
+  expect(tooBig).toMatchObject({ status: 400, code: "invalid_argument", metadata: { argument: "name" } });
+});
