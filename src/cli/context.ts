@@ -1,0 +1,75 @@
+import type { Clock } from "../core/clock.js";
+import type { MintedToken } from "../core/minting.js";
+import type { ClaimGrants } from "../core/grants.js";
+import type { VerifiedToken } from "../core/jwt.js";
+import type { KeyProvider, KeyRing } from "../core/keys.js";
+import type { Env } from "../config/load-config.js";
+import type { ReadFile } from "../config/key-file.js";
+import type { ServerConfig } from "../config/server-config.js";
+import type { Logger } from "../log.js";
+
+/** A running server as `startServer` returns it. */
+export interface RunningServer {
+  grpcPort: number;
+  httpPort: number;
+  /** Swapped on SIGHUP with a freshly loaded key ring. */
+  keys: KeyProvider;
+  close(): Promise<void>;
+}
+
+/** Starts the gRPC and Twirp servers (src/server.ts) with the key ring loaded at start-up. */
+export type StartServer = (config: ServerConfig, deps: { logger: Logger; clock: Clock; keyRing: KeyRing }) => Promise<RunningServer>;
+
+/** Signals `serve` reacts to. */
+export type SignalName = "SIGHUP" | "SIGTERM" | "SIGINT";
+
+/** What `token create|verify --server` needs from a running roomgate; implemented over gRPC. */
+export interface RemoteTokenService {
+  /** CreateToken with a client credential; the server picks the key when `apiKey` is empty. */
+  createToken(req: { grants: ClaimGrants; ttlSeconds: number; apiKey: string }, credential: string): Promise<MintedToken>;
+  /** VerifyToken; rejects with a RoomgateError carrying the server's reason. */
+  verifyToken(token: string): Promise<VerifiedToken>;
+  close(): void;
+}
+
+/**
+ * Everything a command may touch. Only the entry point (main.ts) builds it
+ * from the real process, so every command runs in-process under test.
+ */
+export interface CliContext {
+  env: Env;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  clock: Clock;
+  readFile: ReadFile;
+  /** The package version, for --version. */
+  version: string;
+  /** Creates a fresh temporary directory (the --dev data dir). */
+  makeTempDir: () => string;
+  /** Removes a directory tree (the --dev data dir on shutdown). */
+  removeDir: (path: string) => void;
+  /** Subscribes to a process signal; returns the unsubscribe function. */
+  onSignal: (signal: SignalName, handler: () => void) => () => void;
+  startServer: StartServer;
+  /** Connects to a roomgate server at HOST:PORT; absent while no gRPC client is wired in. */
+  connectTokenService?: (address: string) => Promise<RemoteTokenService>;
+}
+
+/** A failure the CLI reports as one line on stderr with a chosen exit code. */
+export class CliError extends Error {
+  override readonly name = "CliError";
+  constructor(
+    message: string,
+    /** 1 for a failed operation, 2 for a usage mistake. */
+    readonly exitCode: 1 | 2 = 1,
+    /** The command whose --help to point at, for usage mistakes. */
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A usage mistake (exit code 2) that points at `roomgate <command> --help`. */
+export function usageError(message: string, command: string): CliError {
+  return new CliError(message, 2, command);
+}

@@ -1,0 +1,104 @@
+import { loadKeyRing, loadServerConfig } from "../config/load-config.js";
+import { createLogger, type Logger } from "../log.js";
+import { parseFlags } from "./args.js";
+import { CliError, usageError, type CliContext, type RunningServer, type SignalName } from "./context.js";
+import { SERVE_HELP } from "./help.js";
+
+const OPTIONS = {
+  dev: { type: "boolean" },
+  config: { type: "string", short: "c" },
+  "grpc-addr": { type: "string" },
+  "http-addr": { type: "string" },
+  data: { type: "string" },
+  redis: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const REDIS_UNSUPPORTED = "Redis is not supported yet: roomgate runs as one process with its embedded store";
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Re-reads the keys; a bad reload keeps the ring in force, so a typo never locks every caller out. */
+function reloadKeys(ctx: CliContext, server: RunningServer, sources: Parameters<typeof loadKeyRing>[0], log: Logger): void {
+  try {
+    const ring = loadKeyRing(sources, ctx.readFile);
+    server.keys.replace(ring);
+    log.info("API keys reloaded", { apiKeys: ring.apiKeys });
+  } catch (err) {
+    log.error("API key reload failed; keeping the current keys", { error: errorText(err) });
+  }
+}
+
+/**
+ * `roomgate serve`: resolves the configuration, starts the server, reloads
+ * keys on SIGHUP and closes gracefully on SIGTERM/SIGINT. Resolves with the
+ * exit code once the server has closed.
+ */
+export async function runServe(args: string[], ctx: CliContext): Promise<number> {
+  const { values: f } = parseFlags(args, OPTIONS, "serve");
+  if (f.help) {
+    ctx.stdout(SERVE_HELP);
+    return 0;
+  }
+  if (f.redis !== undefined) throw usageError(REDIS_UNSUPPORTED, "serve");
+  const flags = {
+    ...(f.dev ? { dev: true } : {}),
+    ...(f.config !== undefined ? { config: f.config } : {}),
+    ...(f["grpc-addr"] !== undefined ? { grpcAddr: f["grpc-addr"] } : {}),
+    ...(f["http-addr"] !== undefined ? { httpAddr: f["http-addr"] } : {}),
+    ...(f.data !== undefined ? { data: f.data } : {}),
+  };
+  const config = loadServerConfig({ flags, env: ctx.env, readFile: ctx.readFile, makeTempDir: ctx.makeTempDir });
+  const throwAwayDir = config.dev && f.data === undefined ? config.dataDir : undefined;
+  const dropThrowAwayDir = () => {
+    if (throwAwayDir === undefined) return;
+    try {
+      ctx.removeDir(throwAwayDir);
+    } catch (err) {
+      // Leaving a temporary directory behind must not turn a clean stop into a failure.
+      ctx.stderr(`roomgate: could not remove ${throwAwayDir}: ${errorText(err)}\n`);
+    }
+  };
+  if (config.redisUrl !== undefined) {
+    dropThrowAwayDir();
+    throw usageError(`${REDIS_UNSUPPORTED} (unset ROOMGATE_REDIS_URL / redis_url)`, "serve");
+  }
+
+  const log = createLogger({ level: config.logLevel, write: ctx.stderr, now: () => ctx.clock.nowMs() });
+  let server: RunningServer;
+  try {
+    const keyRing = loadKeyRing(config.keys, ctx.readFile);
+    server = await ctx.startServer(config, { logger: log, clock: ctx.clock, keyRing });
+  } catch (err) {
+    dropThrowAwayDir();
+    throw new CliError(`server failed to start: ${errorText(err)}`);
+  }
+  return new Promise<number>((resolve) => {
+    const unsubscribe: (() => void)[] = [];
+    let closing = false;
+    const shutdown = (signal: SignalName) => {
+      if (closing) return;
+      closing = true;
+      log.info("shutting down", { signal });
+      server.close().then(
+        () => 0,
+        (err: unknown) => {
+          log.error("error while closing", { error: errorText(err) });
+          return 1;
+        },
+      ).then((code) => {
+        for (const off of unsubscribe) off();
+        dropThrowAwayDir();
+        resolve(code);
+      });
+    };
+    unsubscribe.push(ctx.onSignal("SIGHUP", () => reloadKeys(ctx, server, config.keys, log)));
+    unsubscribe.push(ctx.onSignal("SIGTERM", () => shutdown("SIGTERM")));
+    unsubscribe.push(ctx.onSignal("SIGINT", () => shutdown("SIGINT")));
+    // Logged only once the handlers are in place, so whoever waits for this line may signal at once.
+    log.info("serving", { dataDir: config.dataDir, apiKeys: server.keys.current().apiKeys });
+    if (config.dev) log.warn("dev mode: the well-known dev key and client credential are accepted; never expose this server", { apiKey: "devkey" });
+  });
+}

@@ -1,0 +1,214 @@
+import { parseGrants } from "../core/claims-codec.js";
+import { nowSeconds } from "../core/clock.js";
+import { parseDuration } from "../core/duration.js";
+import {
+  isParticipantKind,
+  isTrackSource,
+  PARTICIPANT_KINDS,
+  type ClaimGrants,
+  type VideoGrant,
+} from "../core/grants.js";
+import { createHmacKey } from "../core/hmac-key.js";
+import { mintToken, type MintedToken } from "../core/minting.js";
+import { parseFlags, triState, type Parsed } from "./args.js";
+import { CliError, usageError, type CliContext } from "./context.js";
+import { grantsJson, prettyJson } from "./format.js";
+import { TOKEN_CREATE_HELP } from "./help.js";
+import { localCredentials, remoteService } from "./token-credentials.js";
+
+const CMD = "token create";
+
+const OPTIONS = {
+  "api-key": { type: "string" },
+  "api-secret": { type: "string" },
+  identity: { type: "string", short: "i" },
+  room: { type: "string", short: "r" },
+  name: { type: "string", short: "n" },
+  join: { type: "boolean" },
+  admin: { type: "boolean" },
+  create: { type: "boolean" },
+  list: { type: "boolean" },
+  egress: { type: "boolean" },
+  ingress: { type: "boolean" },
+  inference: { type: "boolean" },
+  "sip-admin": { type: "boolean" },
+  "sip-call": { type: "boolean" },
+  "allow-source": { type: "string", multiple: true },
+  "allow-update-metadata": { type: "boolean" },
+  "can-publish": { type: "string" },
+  "can-subscribe": { type: "string" },
+  "can-publish-data": { type: "string" },
+  hidden: { type: "boolean" },
+  kind: { type: "string" },
+  metadata: { type: "string" },
+  attribute: { type: "string", multiple: true },
+  "valid-for": { type: "string", default: "5m" },
+  grant: { type: "string" },
+  json: { type: "boolean", short: "j" },
+  "token-only": { type: "boolean" },
+  server: { type: "string" },
+  credential: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Flags = Parsed<typeof OPTIONS>["values"];
+
+// Every VideoGrant field, so `--grant` keys can be matched case-insensitively as Go's json.Unmarshal does.
+const VIDEO_FIELDS: { [K in keyof Required<VideoGrant>]: true } = {
+  roomCreate: true, roomList: true, roomRecord: true, roomAdmin: true, roomJoin: true, room: true,
+  canPublish: true, canSubscribe: true, canPublishData: true, canPublishSources: true,
+  canUpdateOwnMetadata: true, ingressAdmin: true, hidden: true, recorder: true, agent: true,
+  canSubscribeMetrics: true, canManageAgentSession: true, destinationRoom: true,
+};
+
+function videoField(key: string): string | undefined {
+  const lower = key.toLowerCase();
+  return Object.keys(VIDEO_FIELDS).find((f) => f.toLowerCase() === lower);
+}
+
+function checkSources(sources: readonly unknown[]): string[] {
+  for (const s of sources) if (typeof s !== "string" || !isTrackSource(s)) throw usageError(`invalid source: ${String(s)}`, CMD);
+  return sources as string[];
+}
+
+/** lk's --grant: JSON decoded into the video grant after the flags, then type-checked by the core codec. */
+function mergeGrantJson(video: VideoGrant, json: string): VideoGrant {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw usageError("--grant is not valid JSON", CMD);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw usageError("--grant must be a JSON object of VideoGrant fields", CMD);
+  }
+  const merged: Record<string, unknown> = { ...video };
+  for (const [key, value] of Object.entries(parsed)) {
+    const field = videoField(key);
+    if (!field) throw usageError(`--grant has an unknown VideoGrant field "${key}"`, CMD);
+    // Go's json.Unmarshal leaves a field alone when the JSON value is null.
+    if (value === null) continue;
+    try {
+      parseGrants({ video: { [field]: value } });
+    } catch {
+      throw usageError(`--grant field "${field}" has the wrong type`, CMD);
+    }
+    if (field === "canPublishSources") checkSources(value as unknown[]);
+    merged[field] = value;
+  }
+  return parseGrants({ video: merged }).video ?? {};
+}
+
+function attributes(list: readonly string[]): Record<string, string> | undefined {
+  if (list.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw usageError(`--attribute must be KEY=VALUE (got "${item}")`, CMD);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Builds the claims the flags describe; exported for tests. */
+export function grantsFromFlags(f: Flags): ClaimGrants {
+  const video: VideoGrant = {};
+  if (f.create) video.roomCreate = true;
+  if (f.list) video.roomList = true;
+  if (f.egress) video.roomRecord = true;
+  if (f.admin) video.roomAdmin = true;
+  if (f.join) video.roomJoin = true;
+  if (f.ingress) video.ingressAdmin = true;
+  if (f.room) video.room = f.room;
+  const canPublish = triState(f["can-publish"], "can-publish", CMD);
+  if (canPublish !== undefined) video.canPublish = canPublish;
+  const canSubscribe = triState(f["can-subscribe"], "can-subscribe", CMD);
+  if (canSubscribe !== undefined) video.canSubscribe = canSubscribe;
+  const canPublishData = triState(f["can-publish-data"], "can-publish-data", CMD);
+  if (canPublishData !== undefined) video.canPublishData = canPublishData;
+  // lk's string-slice flags also split on commas: --allow-source camera,microphone.
+  const sources = (f["allow-source"] ?? []).flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+  if (sources.length > 0) video.canPublishSources = checkSources(sources);
+  if (f["allow-update-metadata"]) video.canUpdateOwnMetadata = true;
+  if (f.hidden) video.hidden = true;
+
+  const g: ClaimGrants = {};
+  if (f.identity) g.identity = f.identity;
+  // lk names the participant after its identity when no name is given.
+  const name = f.name ?? f.identity;
+  if (name) g.name = name;
+  if (f.kind !== undefined) {
+    if (!isParticipantKind(f.kind)) throw usageError(`invalid kind: ${f.kind} (one of ${PARTICIPANT_KINDS.join(", ")})`, CMD);
+    g.kind = f.kind;
+  }
+  g.video = f.grant === undefined ? video : mergeGrantJson(video, f.grant);
+  if (f["sip-admin"] || f["sip-call"]) g.sip = { ...(f["sip-admin"] ? { admin: true } : {}), ...(f["sip-call"] ? { call: true } : {}) };
+  if (f.inference) g.inference = { perform: true };
+  if (f.metadata) g.metadata = f.metadata;
+  const attrs = attributes(f.attribute ?? []);
+  if (attrs) g.attributes = attrs;
+  return g;
+}
+
+function validFor(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw usageError(`--valid-for: "${text}" is not a duration like 1h, 90m or 1h30m`, CMD);
+  if (ms < 1000) throw usageError("--valid-for must be at least 1s", CMD);
+  return Math.floor(ms / 1000);
+}
+
+function checkShape(f: Flags, g: ClaimGrants): void {
+  if (f.json && f["token-only"]) throw usageError("--json and --token-only are mutually exclusive", CMD);
+  const v = g.video ?? {};
+  const any = f.create || f.list || f.join || f.admin || f.egress || f.ingress || f.inference || f["sip-admin"] || f["sip-call"] || f.grant !== undefined;
+  if (!any) throw usageError("specify permissions via flags (e.g. --join, --admin, --create) or --grant", CMD);
+  // Unlike lk, nothing is invented: the server refuses the same (contract §3, CreateToken).
+  if (v.roomJoin && !g.identity) throw usageError("a join grant needs --identity", CMD);
+  if ((v.roomJoin || v.roomAdmin) && !v.room) throw usageError("a join or admin grant needs --room", CMD);
+}
+
+function print(ctx: CliContext, f: Flags, minted: MintedToken): void {
+  const g = minted.grants;
+  if (f["token-only"]) {
+    ctx.stdout(`${minted.token}\n`);
+  } else if (f.json) {
+    ctx.stdout(prettyJson({ access_token: minted.token, identity: g.identity ?? "", name: g.name ?? "", room: g.video?.room ?? "", grants: grantsJson(g) }));
+  } else {
+    ctx.stdout(`Token grants:\n${prettyJson(grantsJson(g))}\nAccess token: ${minted.token}\n`);
+  }
+}
+
+/** `roomgate token create`: mints a token locally (like `lk token create`) or through a server with --server. */
+export async function runTokenCreate(args: string[], ctx: CliContext): Promise<number> {
+  const { values: f } = parseFlags(args, OPTIONS, CMD);
+  if (f.help) {
+    ctx.stdout(TOKEN_CREATE_HELP);
+    return 0;
+  }
+  const grants = grantsFromFlags(f);
+  checkShape(f, grants);
+  const ttlSeconds = validFor(f["valid-for"]);
+
+  let minted: MintedToken;
+  if (f.server !== undefined) {
+    if (f["api-secret"] !== undefined) throw usageError("--api-secret is not used with --server (the server holds the secrets)", CMD);
+    const credential = f.credential ?? ctx.env.ROOMGATE_CREDENTIAL;
+    if (!credential) throw new CliError("missing client credential: pass --credential or set ROOMGATE_CREDENTIAL");
+    const remote = await remoteService(ctx, f.server, CMD);
+    try {
+      minted = await remote.createToken({ grants, ttlSeconds, apiKey: f["api-key"] ?? "" }, credential);
+    } finally {
+      remote.close();
+    }
+  } else {
+    if (f.credential !== undefined) throw usageError("--credential is only used with --server", CMD);
+    const { apiKey, apiSecret } = localCredentials(f, ctx);
+    // lk does not cap the lifetime; the requested ttl is both the default and the cap.
+    minted = mintToken(createHmacKey(apiKey, apiSecret), { grants, ttlSeconds }, nowSeconds(ctx.clock), {
+      defaultTtlSeconds: ttlSeconds,
+      maxTtlSeconds: ttlSeconds,
+    });
+  }
+  print(ctx, f, minted);
+  return 0;
+}

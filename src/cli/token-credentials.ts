@@ -1,0 +1,18 @@
+import { CliError, usageError, type CliContext, type RemoteTokenService } from "./context.js";
+
+/** API key and secret from the flags, else LIVEKIT_API_KEY/LIVEKIT_API_SECRET (as lk reads them). */
+export function localCredentials(flags: { "api-key"?: string; "api-secret"?: string }, ctx: CliContext): { apiKey: string; apiSecret: string } {
+  const apiKey = flags["api-key"] || ctx.env.LIVEKIT_API_KEY;
+  const apiSecret = flags["api-secret"] || ctx.env.LIVEKIT_API_SECRET;
+  if (!apiKey || !apiSecret) {
+    throw new CliError("missing API key or secret: pass --api-key and --api-secret, or set LIVEKIT_API_KEY and LIVEKIT_API_SECRET");
+  }
+  return { apiKey, apiSecret };
+}
+
+/** Connects to the server named by --server, or explains why it cannot. */
+export async function remoteService(ctx: CliContext, address: string, command: string): Promise<RemoteTokenService> {
+  if (!/^(?:\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(address)) throw usageError(`--server must be HOST:PORT (got "${address}")`, command);
+  if (!ctx.connectTokenService) throw new CliError("--server is not available in this build: no gRPC client is wired in");
+  return ctx.connectTokenService(address);
+}

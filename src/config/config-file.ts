@@ -1,0 +1,180 @@
+import { isScalar, isSeq, type Node, type YAMLSeq } from "yaml";
+import { parseCredentialHash, type ClientCredential } from "../core/credentials.js";
+import { parseDuration } from "../core/duration.js";
+import type { LogLevel } from "../log.js";
+import { ConfigError } from "./config-error.js";
+import { keysFromYaml } from "./key-file.js";
+import { isLogLevel } from "./values.js";
+import { mapEntries, parseYaml, scalarText, type MapEntry, type YamlSource } from "./yaml-source.js";
+
+/** Token lifetime and size settings from the `tokens:` section. */
+export interface FileTokenSettings {
+  defaultTtlSeconds?: number;
+  maxTtlSeconds?: number;
+  leewaySeconds?: number;
+  maxTokenBytes?: number;
+}
+
+/** Participant settings from the `participants:` section. */
+export interface FileParticipantSettings {
+  refreshIntervalSeconds?: number;
+  refreshTtlSeconds?: number;
+  maxNameBytes?: number;
+  maxMetadataBytes?: number;
+  maxAttributesBytes?: number;
+}
+
+/** A validated config file; absent keys stay undefined so defaults and other sources can fill them. */
+export interface FileConfig {
+  grpcAddr?: string;
+  httpAddr?: string;
+  dataDir?: string;
+  redisUrl?: string;
+  keys?: Map<string, string>;
+  keyFile?: string;
+  defaultKey?: string;
+  clients?: ClientCredential[];
+  tokens?: FileTokenSettings;
+  participants?: FileParticipantSettings;
+  logLevel?: LogLevel;
+  maxRequestBytes?: number;
+}
+
+type Reader<T> = (src: YamlSource, e: MapEntry, path: string) => T;
+
+const text: Reader<string> = (src, e, path) => {
+  const v = scalarText(e.value);
+  if (v === undefined || v === "") throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be a non-empty string`);
+  return v;
+};
+
+// Durations are Go-style strings: a bare number would be ambiguous (Go reads it as nanoseconds).
+const seconds =
+  (min: number): Reader<number> =>
+  (src, e, path) => {
+    const ms = isScalar(e.value) && typeof e.value.value === "string" ? parseDuration(e.value.value) : undefined;
+    if (ms === undefined) throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be a duration like "6h" or "90s"`);
+    if (ms % 1000 !== 0 || ms / 1000 < min) {
+      throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be whole seconds, at least ${min}s`);
+    }
+    return ms / 1000;
+  };
+
+const bytes: Reader<number> = (src, e, path) => {
+  const v = isScalar(e.value) ? e.value.value : undefined;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
+    throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be a positive whole number of bytes`);
+  }
+  return v;
+};
+
+const logLevel: Reader<LogLevel> = (src, e, path) => {
+  const v = scalarText(e.value);
+  if (v === undefined || !isLogLevel(v)) throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be one of debug, info, warn, error`);
+  return v;
+};
+
+const keys: Reader<Map<string, string>> = (src, e, path) => keysFromYaml(src, e.value, path);
+
+const clients: Reader<ClientCredential[]> = (src, e, path) => {
+  const node = e.value;
+  if (!isSeq(node)) {
+    throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be a list of {name, sha256}`);
+  }
+  const seen = new Set<string>();
+  return (node as YAMLSeq<Node>).items.map((item, i) => {
+    const entry = readSection(src, item, `${path}[${i}]`, { name: text, sha256: text });
+    if (entry.name === undefined || entry.sha256 === undefined) {
+      throw new ConfigError(`${src.where(item)}: ${path}[${i}] needs both name and sha256`);
+    }
+    if (seen.has(entry.name)) throw new ConfigError(`${src.where(item)}: client "${entry.name}" is listed twice`);
+    seen.add(entry.name);
+    try {
+      return parseCredentialHash(entry.name, entry.sha256);
+    } catch {
+      throw new ConfigError(`${src.where(item)}: client "${entry.name}": sha256 must be 64 hex digits (the SHA-256 of the credential, not the credential)`);
+    }
+  });
+};
+
+type Schema = Record<string, Reader<unknown>>;
+type Parsed<S extends Schema> = { [K in keyof S]?: S[K] extends Reader<infer T> ? T : never };
+
+function readSection<S extends Schema>(src: YamlSource, node: Node | null, path: string, schema: S): Parsed<S> {
+  const entries = mapEntries(src, node, path || "the config file");
+  const unknown = entries.filter((e) => !Object.hasOwn(schema, e.key));
+  if (unknown.length > 0) {
+    const names = unknown.map((e) => `"${path ? `${path}.` : ""}${e.key}"`).join(", ");
+    throw new ConfigError(`${src.where(unknown[0]!.keyNode)}: unknown key${unknown.length > 1 ? "s" : ""} ${names} (known: ${Object.keys(schema).join(", ")})`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const e of entries) out[e.key] = schema[e.key]!(src, e, path ? `${path}.${e.key}` : e.key);
+  return out as Parsed<S>;
+}
+
+const TOKENS = { default_ttl: seconds(1), max_ttl: seconds(1), leeway: seconds(0), max_token_bytes: bytes };
+const PARTICIPANTS = {
+  refresh_interval: seconds(1),
+  refresh_ttl: seconds(1),
+  max_name_bytes: bytes,
+  max_metadata_bytes: bytes,
+  max_attributes_bytes: bytes,
+};
+const TOP = {
+  grpc_addr: text,
+  http_addr: text,
+  data_dir: text,
+  redis_url: text,
+  keys,
+  key_file: text,
+  default_key: text,
+  clients,
+  tokens: (src: YamlSource, e: MapEntry, path: string) => readSection(src, e.value, path, TOKENS),
+  participants: (src: YamlSource, e: MapEntry, path: string) => readSection(src, e.value, path, PARTICIPANTS),
+  log_level: logLevel,
+  max_request_bytes: bytes,
+};
+
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * Parses and validates a YAML config file (snake_case keys). Unknown keys are
+ * an error that names them; errors carry `fileName:line`.
+ */
+export function parseConfigFile(textContent: string, fileName: string): FileConfig {
+  const src = parseYaml(textContent, fileName);
+  if (src.contents === null) return {};
+  const p = readSection(src, src.contents, "", TOP);
+  const out: FileConfig = defined({
+    grpcAddr: p.grpc_addr,
+    httpAddr: p.http_addr,
+    dataDir: p.data_dir,
+    redisUrl: p.redis_url,
+    keys: p.keys,
+    keyFile: p.key_file,
+    defaultKey: p.default_key,
+    clients: p.clients,
+    logLevel: p.log_level,
+    maxRequestBytes: p.max_request_bytes,
+  });
+  if (p.tokens) {
+    out.tokens = defined({
+      defaultTtlSeconds: p.tokens.default_ttl,
+      maxTtlSeconds: p.tokens.max_ttl,
+      leewaySeconds: p.tokens.leeway,
+      maxTokenBytes: p.tokens.max_token_bytes,
+    });
+  }
+  if (p.participants) {
+    out.participants = defined({
+      refreshIntervalSeconds: p.participants.refresh_interval,
+      refreshTtlSeconds: p.participants.refresh_ttl,
+      maxNameBytes: p.participants.max_name_bytes,
+      maxMetadataBytes: p.participants.max_metadata_bytes,
+      maxAttributesBytes: p.participants.max_attributes_bytes,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,216 @@
+import { hashCredential, parseCredentialHash, type ClientCredential } from "../core/credentials.js";
+import { createKeyRing, KeyConfigError, type KeyRing } from "../core/keys.js";
+import { ConfigError } from "./config-error.js";
+import { parseConfigFile, type FileConfig } from "./config-file.js";
+import { parseKeysEnv, readKeyFile, type ReadFile } from "./key-file.js";
+import { DEFAULT_PARTICIPANT_SETTINGS, type KeySources, type ServerConfig } from "./server-config.js";
+import { isLoopbackHost, isLogLevel, parseListenAddress } from "./values.js";
+
+/** Environment variables as the entry point read them. */
+export type Env = Record<string, string | undefined>;
+
+/** The `roomgate serve` flags that feed the configuration. */
+export interface ServeFlags {
+  dev?: boolean;
+  config?: string;
+  grpcAddr?: string;
+  httpAddr?: string;
+  data?: string;
+  redis?: string;
+}
+
+/** Everything loadServerConfig reads; injected so it never touches process state. */
+export interface LoadConfigInput {
+  flags: ServeFlags;
+  env: Env;
+  readFile: ReadFile;
+  /** Creates a fresh, empty temporary directory (the --dev data dir). */
+  makeTempDir: () => string;
+}
+
+/** `--dev` credentials, as `livekit-server --dev` and contract §5 fix them. */
+export const DEV_API_KEY = "devkey";
+/** `--dev` API secret (deliberately short; only accepted in dev mode). */
+export const DEV_API_SECRET = "secret";
+/** `--dev` client credential for CreateToken. */
+export const DEV_CLIENT_CREDENTIAL = "devclient";
+
+/** Defaults applied when no source sets a value. */
+export const CONFIG_DEFAULTS = {
+  grpcAddr: "0.0.0.0:7890",
+  httpAddr: "0.0.0.0:7891",
+  devGrpcAddr: "127.0.0.1:7890",
+  devHttpAddr: "127.0.0.1:7891",
+  dataDir: "./data",
+  defaultTtlSeconds: 6 * 3600,
+  maxTtlSeconds: 24 * 3600,
+  leewaySeconds: 60,
+  maxTokenBytes: 1024 * 1024,
+  // LiveKit's largest participant update is 512 KiB metadata + 64 KiB attributes + a name; 1 MiB carries it with room for framing.
+  maxRequestBytes: 1024 * 1024,
+  logLevel: "info",
+} as const;
+
+// Empty variables count as unset, as container environments often define them blank.
+function envValue(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v === "" ? undefined : v;
+}
+
+/** The first defined value and where it came from, for error messages. */
+function pick(...candidates: [string | undefined, string][]): [string, string] | undefined {
+  for (const [value, origin] of candidates) if (value !== undefined) return [value, origin];
+  return undefined;
+}
+
+function readConfigFile(path: string, readFile: ReadFile): FileConfig {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`cannot read config file ${path}${code ? ` (${code})` : ""}`);
+  }
+  return parseConfigFile(text, path);
+}
+
+function listenAddress(dev: boolean, chosen: [string, string]): string {
+  const [addr, origin] = chosen;
+  const { host } = parseListenAddress(addr, origin);
+  if (dev && !isLoopbackHost(host)) {
+    throw new ConfigError(`--dev listens on loopback only, but ${origin} is "${addr}"; use 127.0.0.1, ::1 or localhost`);
+  }
+  return addr;
+}
+
+function inlineKeys(file: FileConfig, env: Env, dev: boolean): Map<string, string> {
+  const keys = new Map(file.keys ?? []);
+  const fromEnv = envValue(env, "LIVEKIT_KEYS");
+  if (fromEnv !== undefined) for (const [k, v] of parseKeysEnv(fromEnv)) keys.set(k, v);
+  const apiKey = envValue(env, "LIVEKIT_API_KEY");
+  const apiSecret = envValue(env, "LIVEKIT_API_SECRET");
+  if ((apiKey === undefined) !== (apiSecret === undefined)) {
+    throw new ConfigError("LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set together");
+  }
+  if (apiKey !== undefined && apiSecret !== undefined) keys.set(apiKey, apiSecret);
+  if (dev) keys.set(DEV_API_KEY, DEV_API_SECRET);
+  return keys;
+}
+
+/**
+ * Reads the key file (if any) and merges the inline keys into a KeyRing.
+ * Used at start-up and again on SIGHUP, so a rotated key file takes effect
+ * without a restart. Throws ConfigError or KeyConfigError naming the key at fault.
+ */
+export function loadKeyRing(sources: KeySources, readFile: ReadFile): KeyRing {
+  const secrets = new Map<string, string>();
+  if (sources.keyFile !== undefined) {
+    for (const [k, v] of readKeyFile(sources.keyFile, readFile)) secrets.set(k, v);
+  }
+  for (const [k, v] of sources.inline) {
+    // Two different secrets for one key would make verification depend on load order.
+    if (secrets.has(k) && secrets.get(k) !== v) {
+      throw new ConfigError(`API key "${k}" is defined both in key file ${sources.keyFile} and inline, with different secrets`);
+    }
+    secrets.set(k, v);
+  }
+  if (secrets.size === 0) {
+    throw new KeyConfigError(
+      "no API keys configured: set keys or key_file in the config file, LIVEKIT_KEYS, LIVEKIT_API_KEY and LIVEKIT_API_SECRET, or ROOMGATE_KEY_FILE (or use --dev)",
+    );
+  }
+  const opts: { defaultKey?: string; allowShortSecrets: boolean } = { allowShortSecrets: sources.allowShortSecrets };
+  if (sources.defaultKey !== undefined) opts.defaultKey = sources.defaultKey;
+  return createKeyRing(secrets, opts);
+}
+
+function positive(value: number, name: string, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(`${name} must be at least ${min}`);
+  return value;
+}
+
+/**
+ * Resolves the server configuration with precedence flags > environment >
+ * config file > defaults, applies `--dev` (contract §5) and validates the
+ * result, including every API key, before anything listens.
+ */
+export function loadServerConfig(input: LoadConfigInput): ServerConfig {
+  const { flags, env, readFile } = input;
+  const dev = flags.dev === true;
+  const configPath = flags.config ?? envValue(env, "ROOMGATE_CONFIG");
+  const file = configPath === undefined ? {} : readConfigFile(configPath, readFile);
+  const fileOrigin = (key: string) => `${key} in ${configPath}`;
+
+  const grpcAddr = listenAddress(dev, pick(
+    [flags.grpcAddr, "--grpc-addr"],
+    [envValue(env, "ROOMGATE_GRPC_ADDR"), "ROOMGATE_GRPC_ADDR"],
+    [file.grpcAddr, fileOrigin("grpc_addr")],
+    [dev ? CONFIG_DEFAULTS.devGrpcAddr : CONFIG_DEFAULTS.grpcAddr, "the default"],
+  )!);
+  const httpAddr = listenAddress(dev, pick(
+    [flags.httpAddr, "--http-addr"],
+    [envValue(env, "ROOMGATE_HTTP_ADDR"), "ROOMGATE_HTTP_ADDR"],
+    [file.httpAddr, fileOrigin("http_addr")],
+    [dev ? CONFIG_DEFAULTS.devHttpAddr : CONFIG_DEFAULTS.httpAddr, "the default"],
+  )!);
+  const redisUrl = flags.redis ?? envValue(env, "ROOMGATE_REDIS_URL") ?? file.redisUrl;
+
+  const levelChoice = pick([envValue(env, "ROOMGATE_LOG_LEVEL"), "ROOMGATE_LOG_LEVEL"], [file.logLevel, fileOrigin("log_level")]);
+  if (levelChoice && !isLogLevel(levelChoice[0])) throw new ConfigError(`${levelChoice[1]} must be one of debug, info, warn, error`);
+  const logLevel = levelChoice && isLogLevel(levelChoice[0]) ? levelChoice[0] : CONFIG_DEFAULTS.logLevel;
+
+  const keys: KeySources = { inline: inlineKeys(file, env, dev), allowShortSecrets: dev };
+  const keyFile = envValue(env, "ROOMGATE_KEY_FILE") ?? file.keyFile;
+  if (keyFile !== undefined) keys.keyFile = keyFile;
+  if (file.defaultKey !== undefined) keys.defaultKey = file.defaultKey;
+  loadKeyRing(keys, readFile);
+
+  const clients: ClientCredential[] = [...(file.clients ?? [])];
+  if (dev && !clients.some((c) => c.name === "dev")) clients.push(parseCredentialHash("dev", hashCredential(DEV_CLIENT_CREDENTIAL)));
+
+  const t = file.tokens ?? {};
+  const defaultTtlSeconds = t.defaultTtlSeconds ?? CONFIG_DEFAULTS.defaultTtlSeconds;
+  const maxTtlSeconds = t.maxTtlSeconds ?? CONFIG_DEFAULTS.maxTtlSeconds;
+  if (defaultTtlSeconds > maxTtlSeconds) throw new ConfigError("tokens.default_ttl must not exceed tokens.max_ttl");
+
+  const p = file.participants ?? {};
+  const d = DEFAULT_PARTICIPANT_SETTINGS;
+  const limits = {
+    nameBytes: p.maxNameBytes ?? d.limits.nameBytes,
+    metadataBytes: p.maxMetadataBytes ?? d.limits.metadataBytes,
+    attributesBytes: p.maxAttributesBytes ?? d.limits.attributesBytes,
+  };
+  const maxRequestBytes = positive(file.maxRequestBytes ?? CONFIG_DEFAULTS.maxRequestBytes, "max_request_bytes", 1);
+  const largestUpdate = limits.nameBytes + limits.metadataBytes + limits.attributesBytes;
+  if (maxRequestBytes < largestUpdate) {
+    throw new ConfigError(`max_request_bytes (${maxRequestBytes}) is smaller than the largest participant update the limits allow (${largestUpdate} bytes)`);
+  }
+
+  // Contract §5: dev data is throw-away unless --data names a place for it. Made last, so a
+  // configuration error never leaves an empty temporary directory behind.
+  const dataDir = dev
+    ? (flags.data ?? input.makeTempDir())
+    : (flags.data ?? envValue(env, "ROOMGATE_DATA_DIR") ?? file.dataDir ?? CONFIG_DEFAULTS.dataDir);
+  const config: ServerConfig = {
+    dev,
+    grpcAddr,
+    httpAddr,
+    dataDir,
+    keys,
+    clients,
+    mint: { defaultTtlSeconds, maxTtlSeconds },
+    policy: {
+      leewaySeconds: t.leewaySeconds ?? CONFIG_DEFAULTS.leewaySeconds,
+      maxTokenBytes: t.maxTokenBytes ?? CONFIG_DEFAULTS.maxTokenBytes,
+    },
+    participants: {
+      refreshIntervalSeconds: p.refreshIntervalSeconds ?? d.refreshIntervalSeconds,
+      refreshTtlSeconds: p.refreshTtlSeconds ?? d.refreshTtlSeconds,
+      limits,
+    },
+    logLevel,
+    maxRequestBytes,
+  };
+  if (redisUrl !== undefined) config.redisUrl = redisUrl;
+  return config;
+}

@@ -1,0 +1,66 @@
+import { manualClock, type ManualClock } from "../../src/core/clock.js";
+import { createKeyProvider } from "../../src/core/keys.js";
+import type { CliContext, RunningServer, SignalName } from "../../src/cli/context.js";
+import { runCli } from "../../src/cli/run.js";
+
+/** Unix time the harness clock starts at (ms). */
+export const NOW_MS = 1_800_000_000_000;
+
+/** An in-process CLI run: captured output plus hooks into the fake process. */
+export interface Harness {
+  ctx: CliContext;
+  clock: ManualClock;
+  out: () => string;
+  err: () => string;
+  signals: Map<SignalName, () => void>;
+  removed: string[];
+  run: (...argv: string[]) => Promise<number>;
+}
+
+/** Builds a context whose process facilities are all fakes; `overrides` replaces any of them. */
+export function harness(overrides: Partial<CliContext> = {}, files: Record<string, string> = {}): Harness {
+  let stdout = "";
+  let stderr = "";
+  const clock = manualClock(NOW_MS);
+  const signals = new Map<SignalName, () => void>();
+  const removed: string[] = [];
+  const ctx: CliContext = {
+    env: {},
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    clock,
+    readFile: (path) => {
+      const text = files[path];
+      if (text === undefined) throw Object.assign(new Error(`ENOENT ${path}`), { code: "ENOENT" });
+      return text;
+    },
+    version: "9.9.9-test",
+    makeTempDir: () => "/tmp/roomgate-dev-test",
+    removeDir: (path) => void removed.push(path),
+    onSignal: (signal, handler) => {
+      signals.set(signal, handler);
+      return () => void signals.delete(signal);
+    },
+    startServer: async (_config, deps): Promise<RunningServer> => ({
+      grpcPort: 1,
+      httpPort: 2,
+      keys: createKeyProvider(deps.keyRing),
+      close: async () => {},
+    }),
+    ...overrides,
+  };
+  return {
+    ctx,
+    clock,
+    out: () => stdout,
+    err: () => stderr,
+    signals,
+    removed,
+    run: (...argv) => runCli(argv, ctx),
+  };
+}
+
+/** Decodes a JWT's payload without checks (for assertions). */
+export function payloadOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
+}
