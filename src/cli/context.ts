@@ -1,6 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import type { MintedToken } from "../core/minting.js";
-import type { ClaimGrants } from "../core/grants.js";
+import type { ClaimGrants, ParticipantPermission } from "../core/grants.js";
 import type { VerifiedToken } from "../core/jwt.js";
 import type { KeyProvider, KeyRing } from "../core/keys.js";
 import type { Env } from "../config/load-config.js";
@@ -32,6 +32,61 @@ export interface RemoteTokenService {
   close(): void;
 }
 
+/** A participant as the CLI shows it (decoded from roomgate.v1.Participant). */
+export interface ParticipantView {
+  room: string;
+  identity: string;
+  name: string;
+  metadata: string;
+  attributes: Record<string, string>;
+  /** Lowercase kind name; empty when the token named none. */
+  kind: string;
+  state: "active" | "removed" | "unspecified";
+  version: number;
+  permission: ParticipantPermission;
+  joinedAtMs: number;
+  updatedAtMs: number;
+}
+
+/** One event of WatchParticipant. */
+export interface WatchEvent {
+  cause: "joined" | "updated" | "refreshed" | "removed" | "unspecified";
+  participant: ParticipantView;
+  /** Empty for `removed`. */
+  token: string;
+  /** Unix seconds; absent for `removed`. */
+  expiresAt?: number;
+}
+
+/** The fields of UpdateParticipant; empty name/metadata leave them unchanged, LiveKit-style. */
+export interface ParticipantUpdate {
+  room: string;
+  identity: string;
+  name: string;
+  metadata: string;
+  /** An empty value deletes the attribute. */
+  attributes: Record<string, string>;
+  /** When present, replaces the whole permission set. */
+  permission?: ParticipantPermission;
+}
+
+/** An open WatchParticipant stream. */
+export interface WatchHandle {
+  /** Settles when the stream ends: resolves on a clean end or after `cancel`, rejects with a RemoteCallError. */
+  done: Promise<void>;
+  cancel(): void;
+}
+
+/** What `participant …` needs from a running roomgate, every call carrying one bearer credential; implemented over gRPC. */
+export interface RemoteParticipantService {
+  list(room: string): Promise<ParticipantView[]>;
+  get(room: string, identity: string): Promise<ParticipantView>;
+  update(req: ParticipantUpdate): Promise<ParticipantView>;
+  remove(room: string, identity: string, revokeTokens: boolean): Promise<void>;
+  watch(room: string, identity: string, onEvent: (e: WatchEvent) => void): WatchHandle;
+  close(): void;
+}
+
 /**
  * Everything a command may touch. Only the entry point (main.ts) builds it
  * from the real process, so every command runs in-process under test.
@@ -53,6 +108,8 @@ export interface CliContext {
   startServer: StartServer;
   /** Connects to a roomgate server at HOST:PORT; absent while no gRPC client is wired in. */
   connectTokenService?: (address: string) => Promise<RemoteTokenService>;
+  /** Connects the participant commands to HOST:PORT with a bearer credential; absent while no gRPC client is wired in. */
+  connectParticipantService?: (address: string, credential: string) => Promise<RemoteParticipantService>;
 }
 
 /** A failure the CLI reports as one line on stderr with a chosen exit code. */
@@ -72,4 +129,16 @@ export class CliError extends Error {
 /** A usage mistake (exit code 2) that points at `roomgate <command> --help`. */
 export function usageError(message: string, command: string): CliError {
   return new CliError(message, 2, command);
+}
+
+/** A call a running roomgate refused or could not take; printed as `error: <reason>: <message>`, exit code 1. */
+export class RemoteCallError extends Error {
+  override readonly name = "RemoteCallError";
+  constructor(
+    /** The server's `roomgate-reason` trailer; absent when the call never reached roomgate. */
+    readonly reason: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -33,6 +33,8 @@ const context: CliContext = {
   // Loaded on demand so `token` commands start without gRPC, HTTP and the store.
   startServer: async (config, deps) => (await import("../server.js")).startServer(config, deps),
   connectTokenService: async (address) => (await import("./remote-token-service.js")).connectTokenService(address, systemClock),
+  connectParticipantService: async (address, credential) =>
+    (await import("./remote-participant-service.js")).connectParticipantService(address, credential, systemClock),
 };
 
 const code = await runCli(process.argv.slice(2), context);

@@ -1,13 +1,38 @@
-import { CliError, type CliContext } from "./context.js";
+import { RemoteCallError, usageError, type CliContext } from "./context.js";
+import { PARTICIPANT_HELP } from "./help.js";
+import { runParticipantGet, runParticipantList, runParticipantRemove } from "./participant-commands.js";
+import { runParticipantUpdate } from "./participant-update.js";
+import { runParticipantWatch } from "./participant-watch.js";
+
+const SUBCOMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
+  list: runParticipantList,
+  get: runParticipantGet,
+  update: runParticipantUpdate,
+  remove: runParticipantRemove,
+  watch: runParticipantWatch,
+};
+
+const NAMES = "list, get, update, remove or watch";
 
 /**
- * `roomgate participant …`: the dispatch point for the participant
- * subcommands, which are being written separately; replace this body.
+ * `roomgate participant <list|get|update|remove|watch>` against a running
+ * roomgate. A refusal prints `error: <reason>: <message>` and exits 1.
  */
 export async function runParticipant(args: string[], ctx: CliContext): Promise<number> {
-  if (args[0] === "--help" || args[0] === "-h") {
-    ctx.stdout("Usage: roomgate participant <subcommand> [flags]\n\nParticipant subcommands are not available yet.\n");
+  const [sub, ...rest] = args;
+  if (sub === "--help" || sub === "-h" || sub === "help") {
+    ctx.stdout(PARTICIPANT_HELP);
     return 0;
   }
-  throw new CliError("participant subcommands are not available yet", 2);
+  if (sub === undefined) throw usageError(`missing subcommand: ${NAMES}`, "participant");
+  const run = Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
+  if (!run) throw usageError(`unknown subcommand "${sub}" (${NAMES})`, "participant");
+  try {
+    return await run(rest, ctx);
+  } catch (err) {
+    if (!(err instanceof RemoteCallError)) throw err;
+    // The server's reason is the stable, scriptable part, so it leads the line.
+    ctx.stderr(`error: ${err.reason ? `${err.reason}: ` : ""}${err.message}\n`);
+    return 1;
+  }
 }

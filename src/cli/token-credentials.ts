@@ -10,9 +10,14 @@ export function localCredentials(flags: { "api-key"?: string; "api-secret"?: str
   return { apiKey, apiSecret };
 }
 
+/** Refuses a server address that is not HOST:PORT; `source` names where it came from (a flag or an env variable). */
+export function checkServerAddress(address: string, command: string, source = "--server"): void {
+  if (!/^(?:\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(address)) throw usageError(`${source} must be HOST:PORT (got "${address}")`, command);
+}
+
 /** Connects to the server named by --server, or explains why it cannot. */
 export async function remoteService(ctx: CliContext, address: string, command: string): Promise<RemoteTokenService> {
-  if (!/^(?:\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(address)) throw usageError(`--server must be HOST:PORT (got "${address}")`, command);
+  checkServerAddress(address, command);
   if (!ctx.connectTokenService) throw new CliError("--server is not available in this build: no gRPC client is wired in");
   return ctx.connectTokenService(address);
 }

@@ -73,15 +73,20 @@ function watchResponse(e: ParticipantEvent): WatchParticipantResponse {
   });
 }
 
+// Each pushed token supersedes the ones before it, so a reader that falls this far behind only loses stale tokens.
+const MAX_QUEUED_EVENTS = 32;
+
 /**
  * Turns registry events into a stream that ends after `removed` or when the
- * call goes away. Events queue while the transport waits for flow control.
+ * call goes away. Events queue while the transport waits for flow control;
+ * the queue keeps the newest MAX_QUEUED_EVENTS (`removed` is always last, so never dropped).
  */
 async function* watchStream(registry: ParticipantRegistry, room: string, identity: string, signal: AbortSignal): AsyncGenerator<WatchParticipantResponse> {
   const queue: ParticipantEvent[] = [];
   let wake: (() => void) | undefined;
   const stop = await registry.watch(room, identity, (e) => {
     queue.push(e);
+    if (queue.length > MAX_QUEUED_EVENTS) queue.splice(0, queue.length - MAX_QUEUED_EVENTS);
     wake?.();
   });
   const onAbort = (): void => wake?.();

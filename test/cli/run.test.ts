@@ -45,9 +45,11 @@ describe("roomgate dispatch", () => {
     }
   });
 
-  it("participant is a dispatch point until its subcommands land", async () => {
+  it("participant dispatches its subcommands and refuses unknown ones (exit 2)", async () => {
     const h = harness();
     expect(await h.run("participant", "list")).toBe(2);
-    expect(h.err()).toContain("participant subcommands are not available yet");
+    expect(h.err()).toContain("missing --room");
+    expect(await h.run("participant", "join")).toBe(2);
+    expect(h.err()).toContain('unknown subcommand "join" (list, get, update, remove or watch)');
   });
 });

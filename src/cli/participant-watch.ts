@@ -1,0 +1,37 @@
+import { parseFlags } from "./args.js";
+import type { CliContext, WatchEvent } from "./context.js";
+import { PARTICIPANT_WATCH_HELP } from "./help.js";
+import { CONNECTION_OPTIONS, requireIdentity, requireRoom, withParticipants } from "./participant-connect.js";
+import { watchLine } from "./participant-format.js";
+
+const CMD = "participant watch";
+
+const OPTIONS = { ...CONNECTION_OPTIONS, identity: { type: "string", short: "i" }, "token-only": { type: "boolean" } } as const;
+
+/**
+ * `roomgate participant watch`: one line per pushed event until the server
+ * ends the stream (the participant was removed) or SIGINT/SIGTERM, both exit 0.
+ */
+export async function runParticipantWatch(args: string[], ctx: CliContext): Promise<number> {
+  const { values: f, positionals } = parseFlags(args, OPTIONS, CMD, 1);
+  if (f.help) {
+    ctx.stdout(PARTICIPANT_WATCH_HELP);
+    return 0;
+  }
+  const room = requireRoom(f.room, undefined, CMD);
+  const identity = requireIdentity(f.identity, positionals[0], CMD);
+  const print = f["token-only"]
+    ? (e: WatchEvent) => void (e.token && ctx.stdout(`${e.token}\n`))
+    : (e: WatchEvent) => ctx.stdout(watchLine(e));
+
+  await withParticipants(f, room, ctx, CMD, async (remote) => {
+    const handle = remote.watch(room, identity, print);
+    const unsubscribe = [ctx.onSignal("SIGINT", handle.cancel), ctx.onSignal("SIGTERM", handle.cancel)];
+    try {
+      await handle.done;
+    } finally {
+      for (const off of unsubscribe) off();
+    }
+  });
+  return 0;
+}

@@ -1,0 +1,361 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectParticipantService } from "../../src/cli/remote-participant-service.js";
+import { connectTokenService } from "../../src/cli/remote-token-service.js";
+import { nowSeconds, systemClock } from "../../src/core/clock.js";
+import type { VideoGrant } from "../../src/core/grants.js";
+import { createHmacKey } from "../../src/core/hmac-key.js";
+import { mintToken } from "../../src/core/minting.js";
+import { callUnary, grpcClientFor } from "../../src/transport/grpc-adapter.js";
+import { JoinRoomRequestSchema, ParticipantService } from "../../gen/roomgate/v1/participant_service_pb.js";
+import { API_KEY, API_SECRET, startTestServer, type TestServer } from "../support/token-server.js";
+import { harness, payloadOf, type Harness } from "./cli-harness.js";
+
+// `roomgate participant …` in-process against a real roomgate on an ephemeral loopback port.
+// The server runs on the wall clock so that tokens the CLI mints (harness clock set to now) verify.
+
+const ALL_FALSE = {
+  canSubscribe: false, canPublish: false, canPublishData: false, canPublishSources: [], hidden: false, recorder: false,
+  canUpdateMetadata: false, agent: false, canSubscribeMetrics: false, canManageAgentSession: false,
+};
+
+let ts: TestServer;
+let dataDir: string;
+let address: string;
+let participantClient: grpc.Client;
+let credentialsSeen: string[] = [];
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "roomgate-cli-participant-"));
+  ts = await startTestServer(dataDir, {}, systemClock);
+  address = `127.0.0.1:${ts.server.grpcPort}`;
+  participantClient = new (grpcClientFor(ParticipantService))(address, grpc.credentials.createInsecure());
+});
+
+afterAll(async () => {
+  participantClient?.close();
+  await ts?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function mint(identity: string | undefined, video: VideoGrant, name?: string): string {
+  const grants = { ...(identity ? { identity } : {}), ...(name ? { name } : {}), video };
+  return mintToken(createHmacKey(API_KEY, API_SECRET), { grants, ttlSeconds: 3600 }, nowSeconds(systemClock)).token;
+}
+
+/** Joins like a media server would: JoinRoom with the participant's own join token, which is returned. */
+async function joinRoom(room: string, identity: string, video: VideoGrant = { canPublish: false }): Promise<string> {
+  const token = mint(identity, { roomJoin: true, room, ...video }, identity.toUpperCase());
+  await callUnary(participantClient, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token }));
+  return token;
+}
+
+/** A CLI run wired to the test server, with the API key in the environment as `lk` users have it. */
+function cli(env: Record<string, string> = { LIVEKIT_API_KEY: API_KEY, LIVEKIT_API_SECRET: API_SECRET }): Harness {
+  const h = harness({
+    env,
+    connectParticipantService: async (a, credential) => {
+      credentialsSeen.push(credential);
+      return connectParticipantService(a, credential, h.clock);
+    },
+  });
+  h.clock.set(Date.now());
+  return h;
+}
+
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  for (const start = Date.now(); !check(); ) {
+    if (Date.now() - start > 5000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const jsonOf = (h: Harness) => JSON.parse(h.out()) as Record<string, unknown>;
+const lines = (h: Harness) => h.out().split("\n").filter((l) => l !== "");
+
+describe("participant list|get", () => {
+  it("lists the active participants as a table and as JSON", async () => {
+    await joinRoom("list-room", "alice");
+    await joinRoom("list-room", "bob", {});
+    const h = cli();
+    expect(await h.run("participant", "list", "--room", "list-room", "--server", address)).toBe(0);
+    const [header, ...rows] = lines(h);
+    expect(header).toMatch(/^IDENTITY\s+NAME\s+STATE\s+VERSION\s+PERMISSION\s+METADATA\s+ATTRIBUTES\s+UPDATED$/);
+    expect(rows.find((r) => r.startsWith("alice"))).toMatch(/^alice\s+ALICE\s+active\s+1\s+subscribe\s/);
+    expect(rows.find((r) => r.startsWith("bob"))).toMatch(/^bob\s+BOB\s+active\s+1\s+publish subscribe data\s/);
+
+    const j = cli();
+    // lk's positional ROOM works too.
+    expect(await j.run("participant", "list", "list-room", "--server", address, "--json")).toBe(0);
+    const list = (jsonOf(j).participants as { identity: string }[]).map((p) => p.identity).sort();
+    expect(list).toEqual(["alice", "bob"]);
+    expect(j.err()).toBe("");
+  });
+
+  it("says so when a room has nobody", async () => {
+    const h = cli();
+    expect(await h.run("participant", "list", "--room", "empty-room", "--server", address)).toBe(0);
+    expect(h.out()).toBe('No active participants in room "empty-room".\n');
+  });
+
+  it("gets one participant with every field", async () => {
+    await joinRoom("get-room", "carol");
+    const h = cli();
+    expect(await h.run("participant", "get", "--room", "get-room", "--identity", "carol", "--server", address)).toBe(0);
+    expect(h.out()).toMatch(/^Identity: {3}carol\nName: {7}CAROL\nRoom: {7}get-room\nKind: {7}-\nState: {6}active\nVersion: {4}1\nPermission: subscribe\nMetadata:\nAttributes:\nJoined: {5}\d{4}-.+Z\nUpdated: {4}\d{4}-.+Z\n$/);
+
+    const j = cli();
+    expect(await j.run("participant", "get", "--room", "get-room", "carol", "--server", address, "-j")).toBe(0);
+    expect(jsonOf(j)).toMatchObject({
+      room: "get-room", identity: "carol", name: "CAROL", state: "active", version: 1,
+      permission: { ...ALL_FALSE, canSubscribe: true }, metadata: "", attributes: {},
+    });
+  });
+
+  it("signs an admin token like RoomServiceClient: roomAdmin for the room, 10 minutes, no identity", async () => {
+    credentialsSeen = [];
+    const h = cli();
+    expect(await h.run("participant", "list", "--room", "cred-room", "--server", address)).toBe(0);
+    const p = payloadOf(credentialsSeen[0]!);
+    expect(p).toMatchObject({ iss: API_KEY, video: { roomAdmin: true, room: "cred-room" } });
+    expect(p.sub).toBeUndefined();
+    expect((p.exp as number) - (p.nbf as number)).toBe(600);
+    expect(h.out() + h.err()).not.toContain(API_SECRET);
+  });
+
+  it("takes the server from ROOMGATE_SERVER and a ready token from ROOMGATE_TOKEN", async () => {
+    await joinRoom("env-room", "dave");
+    const admin = mint(undefined, { roomAdmin: true, room: "env-room" });
+    const h = cli({ ROOMGATE_SERVER: address, ROOMGATE_TOKEN: admin });
+    expect(await h.run("participant", "get", "--room", "env-room", "--identity", "dave", "--json")).toBe(0);
+    expect(jsonOf(h)).toMatchObject({ identity: "dave" });
+
+    const t = cli({});
+    expect(await t.run("participant", "get", "--room", "env-room", "--identity", "dave", "--server", address, "--token", admin)).toBe(0);
+  });
+});
+
+describe("participant update", () => {
+  it("changes name, metadata and attributes; KEY= deletes an attribute", async () => {
+    await joinRoom("upd-room", "erin");
+    const h = cli();
+    const base = ["participant", "update", "--server", address, "--room", "upd-room", "--identity", "erin"];
+    expect(await h.run(...base, "--name", "Erin E.", "--metadata", '{"seat":4}', "--attribute", "team=red", "--attribute", "lang=de", "--json")).toBe(0);
+    expect(jsonOf(h)).toMatchObject({ name: "Erin E.", metadata: '{"seat":4}', attributes: { team: "red", lang: "de" }, version: 2 });
+
+    const d = cli();
+    expect(await d.run(...base, "--attribute", "lang=")).toBe(0);
+    expect(d.out()).toContain("Attributes: team=red\n");
+    expect(d.out()).toContain("Metadata:   {\"seat\":4}\n");
+
+    const g = cli();
+    expect(await g.run("participant", "get", "--server", address, "--room", "upd-room", "--identity", "erin", "--json")).toBe(0);
+    expect(jsonOf(g)).toMatchObject({ name: "Erin E.", attributes: { team: "red" }, version: 3 });
+  });
+
+  it("--permission replaces the whole set: fields left out become false", async () => {
+    await joinRoom("perm-room", "frank", {});
+    const h = cli();
+    const permission = '{"canPublish":true,"canPublishSources":["CAMERA","track_source_microphone"],"can_update_metadata":true}';
+    expect(await h.run("participant", "update", "--server", address, "--room", "perm-room", "--identity", "frank", "--permission", permission)).toBe(0);
+    expect(h.out()).toContain("Permission: publish(camera,microphone) update-metadata\n");
+
+    const g = cli();
+    expect(await g.run("participant", "get", "--server", address, "--room", "perm-room", "--identity", "frank", "--json")).toBe(0);
+    expect(jsonOf(g).permission).toEqual({ ...ALL_FALSE, canPublish: true, canPublishSources: ["camera", "microphone"], canUpdateMetadata: true });
+
+    // lk's spelling, --permissions, and its positional identity paste over unchanged.
+    const lk = cli();
+    expect(await lk.run("participant", "update", "--server", address, "--room", "perm-room", "frank", "--permissions", '{"canSubscribe":true}')).toBe(0);
+    expect(lk.out()).toContain("Permission: subscribe\n");
+  });
+
+  it("builds a full permission set from --can-* flags, with LiveKit's defaults for the rest", async () => {
+    await joinRoom("flag-room", "gina");
+    const h = cli();
+    expect(await h.run("participant", "update", "--server", address, "--room", "flag-room", "--identity", "gina", "--can-publish", "true", "--allow-source", "camera", "--allow-source", "screen_share,screen_share_audio", "--json")).toBe(0);
+    expect(jsonOf(h).permission).toEqual({ ...ALL_FALSE, canSubscribe: true, canPublish: true, canPublishData: true, canPublishSources: ["camera", "screen_share", "screen_share_audio"] });
+
+    const off = cli();
+    expect(await off.run("participant", "update", "--server", address, "--room", "flag-room", "--identity", "gina", "--can-subscribe", "false", "--json")).toBe(0);
+    expect(jsonOf(off).permission).toEqual({ ...ALL_FALSE, canPublish: true, canPublishData: true });
+  });
+});
+
+describe("participant remove", () => {
+  it("removes, and with --revoke-tokens the old token fails VerifyToken with token_revoked", async () => {
+    const token = await joinRoom("rm-room", "hank");
+    const h = cli();
+    expect(await h.run("participant", "remove", "--server", address, "--room", "rm-room", "--identity", "hank", "--revoke-tokens")).toBe(0);
+    expect(h.out()).toBe('Removed "hank" from room "rm-room"; its tokens issued until now are revoked.\n');
+
+    const verifier = connectTokenService(address, systemClock);
+    await expect(verifier.verifyToken(token)).rejects.toMatchObject({ reason: "token_revoked" });
+    verifier.close();
+
+    const l = cli();
+    expect(await l.run("participant", "list", "--server", address, "--room", "rm-room")).toBe(0);
+    expect(l.out()).toBe('No active participants in room "rm-room".\n');
+    const g = cli();
+    expect(await g.run("participant", "get", "--server", address, "--room", "rm-room", "hank", "--json")).toBe(0);
+    expect(jsonOf(g)).toMatchObject({ state: "removed" });
+  });
+
+  it("removes without revoking: the old token still verifies", async () => {
+    const token = await joinRoom("rm-room-2", "ivy");
+    const h = cli();
+    expect(await h.run("participant", "remove", "--server", address, "--room", "rm-room-2", "ivy")).toBe(0);
+    expect(h.out()).toBe('Removed "ivy" from room "rm-room-2".\n');
+    const verifier = connectTokenService(address, systemClock);
+    await expect(verifier.verifyToken(token)).resolves.toMatchObject({ identity: "ivy" });
+    verifier.close();
+  });
+});
+
+describe("participant watch", () => {
+  it("prints one JSON line per pushed token and ends 0 when the participant is removed", async () => {
+    await joinRoom("watch-room", "jack");
+    const w = cli();
+    const watching = w.run("participant", "watch", "--server", address, "--room", "watch-room", "--identity", "jack");
+    await waitFor(() => lines(w).length >= 1, "the first token");
+    const first = JSON.parse(lines(w)[0]!) as { cause: string; version: number; expires_at: string; token: string };
+    expect(first).toMatchObject({ cause: "refreshed", version: 1 });
+    expect(payloadOf(first.token)).toMatchObject({ sub: "jack", video: { canPublish: false } });
+    expect(Date.parse(first.expires_at) / 1000).toBe(payloadOf(first.token).exp);
+
+    const u = cli();
+    expect(await u.run("participant", "update", "--server", address, "--room", "watch-room", "--identity", "jack", "--can-publish", "true")).toBe(0);
+    await waitFor(() => lines(w).length >= 2, "the updated token");
+    const updated = JSON.parse(lines(w)[1]!) as { cause: string; version: number; token: string };
+    expect(updated).toMatchObject({ cause: "updated", version: 2 });
+    expect(payloadOf(updated.token)).toMatchObject({ sub: "jack", video: { canPublish: true } });
+
+    const r = cli();
+    expect(await r.run("participant", "remove", "--server", address, "--room", "watch-room", "--identity", "jack")).toBe(0);
+    expect(await watching).toBe(0);
+    expect(JSON.parse(lines(w).at(-1)!)).toEqual({ cause: "removed", version: 3, expires_at: null, token: null });
+    expect(w.err()).toBe("");
+    expect(w.signals.size).toBe(0);
+  });
+
+  it("--token-only prints bare tokens, accepts the participant's own token, and stops 0 on SIGINT", async () => {
+    const own = await joinRoom("watch-room-2", "kate");
+    const w = cli({});
+    const watching = w.run("participant", "watch", "--server", address, "--room", "watch-room-2", "--identity", "kate", "--token", own, "--token-only");
+    await waitFor(() => lines(w).length >= 1, "the first token");
+    expect(lines(w)[0]).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    w.signals.get("SIGINT")!();
+    expect(await watching).toBe(0);
+    expect(w.err()).toBe("");
+  });
+
+  it("fails 1 with the reason when there is nobody to watch", async () => {
+    const w = cli();
+    expect(await w.run("participant", "watch", "--server", address, "--room", "watch-room-3", "--identity", "nobody")).toBe(1);
+    expect(w.err()).toBe("error: participant_not_found: participant not found\n");
+  });
+});
+
+describe("participant errors", () => {
+  async function fails(argv: string[], code: number, stderr: string, env?: Record<string, string>): Promise<void> {
+    const h = cli(env);
+    expect(await h.run("participant", ...argv)).toBe(code);
+    expect(h.err()).toBe(stderr);
+    expect(h.out()).toBe("");
+  }
+
+  it("prints the server's reason and message and exits 1", async () => {
+    await fails(["get", "--server", address, "--room", "err-room", "--identity", "nobody"], 1, "error: participant_not_found: participant not found\n");
+    const otherRoom = mint(undefined, { roomAdmin: true, room: "other-room" });
+    await fails(["list", "--server", address, "--room", "err-room", "--token", otherRoom], 1, 'error: grant_missing: permission denied: roomAdmin required for room "err-room"\n', {});
+    await fails(["list", "--server", address, "--room", "err-room", "--api-key", API_KEY, "--api-secret", "not-the-secret"], 1, "error: token_signature_invalid: token signature is invalid\n");
+    await fails(["list", "--server", address, "--room", "err-room", "--token", "not.a.token"], 1, "error: token_malformed: token is malformed\n", {});
+    await fails(["update", "--server", address, "--room", "err-room", "--identity", "nobody", "--name", "x"], 1, "error: participant_not_found: participant not found\n");
+  });
+
+  it("says when the server cannot be reached (exit 1)", async () => {
+    await fails(["list", "--server", "127.0.0.1:1", "--room", "r"], 1, "error: cannot reach roomgate at 127.0.0.1:1 (UNAVAILABLE)\n");
+  });
+
+  it("exits 1 with a clear message when there are no credentials", async () => {
+    await fails(["list", "--server", address, "--room", "r"], 1,
+      "roomgate: missing credentials: pass --api-key and --api-secret (or set LIVEKIT_API_KEY and LIVEKIT_API_SECRET), or an admin token with --token (or ROOMGATE_TOKEN)\n", {});
+  });
+
+  const usage = (cmd: string, message: string) => `roomgate: ${message}\nRun 'roomgate participant ${cmd ? `${cmd} ` : ""}--help' for usage.\n`;
+
+  it("exits 2 on flag mistakes, before touching the network or the credentials", async () => {
+    const upd = ["update", "--room", "r", "--identity", "i"];
+    const cases: [string[], string][] = [
+      [["list", "--room", "r", "--nope"], usage("list", "unknown flag --nope")],
+      [["list"], usage("list", "missing --room")],
+      [["get", "--room", "r"], usage("get", "missing --identity")],
+      [["get", "i"], usage("get", "missing --room")],
+      [["remove", "--room", "r", "a", "b"], usage("remove", "expected at most 1 positional argument")],
+      [["get", "--room", "r", "--identity", "a", "b"], usage("get", "the identity is given twice (--identity and ID)")],
+      [[...upd, "--permission", "{bad"], usage("update", "--permission is not valid JSON")],
+      [[...upd, "--permission", "[true]"], usage("update", "--permission must be a JSON object of ParticipantPermission fields")],
+      [[...upd, "--permission", '{"canPublishSources":["webcam"]}'], usage("update", 'unknown source "webcam" in --permission (one of camera, microphone, screen_share, screen_share_audio)')],
+      [[...upd, "--permission", '{"canPublish":"yes"}'], usage("update", '--permission field "canPublish" must be true or false')],
+      [[...upd, "--permission", '{"canUpdateOwnMetadata":true}'], usage("update", '--permission has an unknown field "canUpdateOwnMetadata" (fields: canSubscribe, canPublish, canPublishData, canPublishSources, hidden, recorder, canUpdateMetadata, agent, canSubscribeMetrics, canManageAgentSession)')],
+      [[...upd, "--allow-source", "webcam"], usage("update", 'unknown source "webcam" in --allow-source (one of camera, microphone, screen_share, screen_share_audio)')],
+      [[...upd, "--can-publish", "yes"], usage("update", "--can-publish takes true or false")],
+      [[...upd, "--permission", "{}", "--can-publish", "true"], usage("update", "--permission and --can-publish/--can-subscribe/--can-publish-data/--allow-source are mutually exclusive")],
+      [[...upd], usage("update", "nothing to update: pass --name, --metadata, --attribute, --permission or a --can-* / --allow-source flag")],
+      [[...upd, "--attribute", "novalue"], usage("update", '--attribute must be KEY=VALUE (got "novalue")')],
+      [["list", "--room", "r", "--token", "t", "--api-key", "k"], usage("list", "--token and --api-key/--api-secret are mutually exclusive")],
+      [["list", "--room", "r", "--server", "nohost"], usage("list", '--server must be HOST:PORT (got "nohost")')],
+      [["frobnicate"], usage("", 'unknown subcommand "frobnicate" (list, get, update, remove or watch)')],
+      [[], usage("", "missing subcommand: list, get, update, remove or watch")],
+    ];
+    for (const [argv, stderr] of cases) await fails(argv, 2, stderr);
+  });
+
+  it("reports a bad ROOMGATE_SERVER by name", async () => {
+    await fails(["list", "--room", "r"], 2, usage("list", 'ROOMGATE_SERVER must be HOST:PORT (got "http://x")'), { ROOMGATE_SERVER: "http://x", LIVEKIT_API_KEY: API_KEY, LIVEKIT_API_SECRET: API_SECRET });
+  });
+});
+
+describe("participant help", () => {
+  it("documents that a permission replaces the whole set", async () => {
+    const h = cli();
+    expect(await h.run("participant", "update", "--help")).toBe(0);
+    expect(h.out()).toContain("A permission REPLACES THE WHOLE PERMISSION SET (LiveKit semantics)");
+    const top = cli();
+    expect(await top.run("participant", "--help")).toBe(0);
+    expect(top.out()).toContain("roomgate participant watch --room ROOM --identity ID");
+    for (const sub of ["list", "get", "remove", "watch"]) {
+      const s = cli();
+      expect(await s.run("participant", sub, "-h")).toBe(0);
+      expect(s.out()).toContain(`Usage: roomgate participant ${sub}`);
+    }
+  });
+});
+
+describe("bin/roomgate.js participant", () => {
+  it("lists through the real entry point", async () => {
+    await joinRoom("bin-room", "lena");
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("LIVEKIT_") && !k.startsWith("ROOMGATE_")));
+    // Asynchronous on purpose: the server lives in this process and must keep answering.
+    const child = spawn(process.execPath, ["bin/roomgate.js", "participant", "list", "--room", "bin-room", "--server", address, "--json"], {
+      cwd: root,
+      env: { ...clean, LIVEKIT_API_KEY: API_KEY, LIVEKIT_API_SECRET: API_SECRET },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => void (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => void (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ participants: [{ identity: "lena", state: "active", room: "bin-room" }] });
+  });
+});
