@@ -131,7 +131,7 @@ export function usageError(message: string, command: string): CliError {
   return new CliError(message, 2, command);
 }
 
-/** A call a running roomgate refused or could not take; printed as `error: <reason>: <message>`, exit code 1. */
+/** A call a running roomgate refused or could not take; printed as `roomgate: <reason>: <message>`, exit code 1. */
 export class RemoteCallError extends Error {
   override readonly name = "RemoteCallError";
   constructor(

@@ -120,7 +120,7 @@ const CONNECTION_HELP = `Connection and credentials:
 Without --token, each command signs an admin token locally, as livekit-server-sdk's
 RoomServiceClient does: video.roomAdmin for exactly --room, valid for 10 minutes.
 Precedence: --token, --api-key/--api-secret, ROOMGATE_TOKEN, LIVEKIT_API_KEY/LIVEKIT_API_SECRET.
-A refusal prints "error: <reason>: <message>" (e.g. participant_not_found, grant_missing) and exits 1.
+A refusal prints "roomgate: <reason>: <message>" (e.g. participant_not_found, grant_missing) and exits 1.
 `;
 
 /** `roomgate participant --help`. */

@@ -1,4 +1,4 @@
-import { RemoteCallError, usageError, type CliContext } from "./context.js";
+import { usageError, type CliContext } from "./context.js";
 import { PARTICIPANT_HELP } from "./help.js";
 import { runParticipantGet, runParticipantList, runParticipantRemove } from "./participant-commands.js";
 import { runParticipantUpdate } from "./participant-update.js";
@@ -16,7 +16,7 @@ const NAMES = "list, get, update, remove or watch";
 
 /**
  * `roomgate participant <list|get|update|remove|watch>` against a running
- * roomgate. A refusal prints `error: <reason>: <message>` and exits 1.
+ * roomgate. A refusal prints `roomgate: <reason>: <message>` and exits 1.
  */
 export async function runParticipant(args: string[], ctx: CliContext): Promise<number> {
   const [sub, ...rest] = args;
@@ -27,12 +27,5 @@ export async function runParticipant(args: string[], ctx: CliContext): Promise<n
   if (sub === undefined) throw usageError(`missing subcommand: ${NAMES}`, "participant");
   const run = Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
   if (!run) throw usageError(`unknown subcommand "${sub}" (${NAMES})`, "participant");
-  try {
-    return await run(rest, ctx);
-  } catch (err) {
-    if (!(err instanceof RemoteCallError)) throw err;
-    // The server's reason is the stable, scriptable part, so it leads the line.
-    ctx.stderr(`error: ${err.reason ? `${err.reason}: ` : ""}${err.message}\n`);
-    return 1;
-  }
+  return run(rest, ctx);
 }

@@ -1,7 +1,7 @@
 import { ConfigError } from "../config/config-error.js";
 import { RoomgateError } from "../core/errors.js";
 import { KeyConfigError } from "../core/keys.js";
-import { CliError, usageError, type CliContext } from "./context.js";
+import { CliError, RemoteCallError, usageError, type CliContext } from "./context.js";
 import { MAIN_HELP } from "./help.js";
 import { runParticipant } from "./participant.js";
 import { runServe } from "./serve.js";
@@ -43,6 +43,8 @@ function describe(err: unknown): { message: string; code: number; hint?: string 
   }
   if (err instanceof ConfigError || err instanceof KeyConfigError) return { message: err.message, code: 1 };
   if (err instanceof RoomgateError) return { message: `${err.reason}: ${err.message}`, code: 1 };
+  // The server's reason is the stable, scriptable part, so it leads the message.
+  if (err instanceof RemoteCallError) return { message: `${err.reason ? `${err.reason}: ` : ""}${err.message}`, code: 1 };
   return { message: `internal error: ${err instanceof Error ? err.message : String(err)}`, code: 1 };
 }
 

@@ -56,7 +56,8 @@ export function participantToProto(r: ParticipantRecord): Participant {
     name: r.name,
     metadata: r.metadata,
     attributes: r.attributes,
-    kind: kindEnum(r.kind),
+    // Refreshed tokens always say "standard" for a participant whose token named no kind (LiveKit), so the record agrees.
+    kind: kindEnum(r.kind || "standard"),
     permission: permissionToProto(toPermission(r.video)),
     state: r.state === "active" ? ParticipantState.ACTIVE : ParticipantState.REMOVED,
     joinedAt: timestampFromMs(r.joinedAtMs),

@@ -258,7 +258,7 @@ describe("participant watch", () => {
   it("fails 1 with the reason when there is nobody to watch", async () => {
     const w = cli();
     expect(await w.run("participant", "watch", "--server", address, "--room", "watch-room-3", "--identity", "nobody")).toBe(1);
-    expect(w.err()).toBe("error: participant_not_found: participant not found\n");
+    expect(w.err()).toBe("roomgate: participant_not_found: participant not found\n");
   });
 });
 
@@ -271,16 +271,16 @@ describe("participant errors", () => {
   }
 
   it("prints the server's reason and message and exits 1", async () => {
-    await fails(["get", "--server", address, "--room", "err-room", "--identity", "nobody"], 1, "error: participant_not_found: participant not found\n");
+    await fails(["get", "--server", address, "--room", "err-room", "--identity", "nobody"], 1, "roomgate: participant_not_found: participant not found\n");
     const otherRoom = mint(undefined, { roomAdmin: true, room: "other-room" });
-    await fails(["list", "--server", address, "--room", "err-room", "--token", otherRoom], 1, 'error: grant_missing: permission denied: roomAdmin required for room "err-room"\n', {});
-    await fails(["list", "--server", address, "--room", "err-room", "--api-key", API_KEY, "--api-secret", "not-the-secret"], 1, "error: token_signature_invalid: token signature is invalid\n");
-    await fails(["list", "--server", address, "--room", "err-room", "--token", "not.a.token"], 1, "error: token_malformed: token is malformed\n", {});
-    await fails(["update", "--server", address, "--room", "err-room", "--identity", "nobody", "--name", "x"], 1, "error: participant_not_found: participant not found\n");
+    await fails(["list", "--server", address, "--room", "err-room", "--token", otherRoom], 1, 'roomgate: grant_missing: permission denied: roomAdmin required for room "err-room"\n', {});
+    await fails(["list", "--server", address, "--room", "err-room", "--api-key", API_KEY, "--api-secret", "not-the-secret"], 1, "roomgate: token_signature_invalid: token signature is invalid\n");
+    await fails(["list", "--server", address, "--room", "err-room", "--token", "not.a.token"], 1, "roomgate: token_malformed: token is malformed\n", {});
+    await fails(["update", "--server", address, "--room", "err-room", "--identity", "nobody", "--name", "x"], 1, "roomgate: participant_not_found: participant not found\n");
   });
 
   it("says when the server cannot be reached (exit 1)", async () => {
-    await fails(["list", "--server", "127.0.0.1:1", "--room", "r"], 1, "error: cannot reach roomgate at 127.0.0.1:1 (UNAVAILABLE)\n");
+    await fails(["list", "--server", "127.0.0.1:1", "--room", "r"], 1, "roomgate: cannot reach roomgate at 127.0.0.1:1 (UNAVAILABLE)\n");
   });
 
   it("exits 1 with a clear message when there are no credentials", async () => {

@@ -85,6 +85,8 @@ describe("ParticipantService: operations", () => {
 
     const list = await s.svc.listParticipants({ $typeName: "roomgate.v1.ListParticipantsRequest", room: "r1" }, s.ctx(s.admin));
     expect(list.participants.map((p) => p.identity)).toEqual(["a"]);
+    const { res: plain } = await s.join("b");
+    expect(plain.participant?.kind).toBe(ParticipantKind.STANDARD);
     await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "a", revokeTokens: false }, s.ctx(s.admin));
     const got = await s.svc.getParticipant({ $typeName: "roomgate.v1.GetParticipantRequest", room: "r1", identity: "a" }, s.ctx(s.admin));
     expect(got.participant?.state).toBe(ParticipantState.REMOVED);
