@@ -42,6 +42,8 @@ export interface ServerDeps {
   keyRing: KeyRing;
   /** Drives the periodic token refresh (default: real timers); tests pass manual ones. */
   timers?: Timers;
+  /** How long a store write waits for another connection's lock (default 5 s); tests of a locked store shorten it. */
+  storeBusyTimeoutMs?: number;
 }
 
 const SERVICE_NAMES = ["roomgate.v1.TokenService", "roomgate.v1.ParticipantService"];
@@ -70,7 +72,10 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   const shutdown = new AbortController();
   const keys = createKeyProvider(deps.keyRing);
   // Participant plane: embedded store in the data directory, in-process fan-out, registry whose live state the verifier consults.
-  const participantStore = createSqliteParticipantStore({ dataDir: cfg.dataDir });
+  const participantStore = createSqliteParticipantStore({
+    dataDir: cfg.dataDir,
+    ...(deps.storeBusyTimeoutMs !== undefined && { busyTimeoutMs: deps.storeBusyTimeoutMs }),
+  });
   const registry = createParticipantRegistry({
     store: participantStore, events: createInProcessEvents(log), keys, clock: deps.clock,
     timers: deps.timers ?? systemTimers, settings: cfg.participants, log,

@@ -7,8 +7,9 @@ import { createKeyRing } from "../../src/core/keys.js";
 import { DEFAULT_MINT_LIMITS } from "../../src/core/minting.js";
 import { DEFAULT_PARTICIPANT_SETTINGS, type ServerConfig } from "../../src/config/server-config.js";
 import { silentLogger } from "../../src/log.js";
-import { startServer, type RunningServer } from "../../src/server.js";
+import { startServer, type RunningServer, type ServerDeps } from "../../src/server.js";
 import { grpcClientFor } from "../../src/transport/grpc-adapter.js";
+import { ParticipantService } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { TokenService } from "../../gen/roomgate/v1/token_service_pb.js";
 
 /** Test API key and its 32+ byte secret. */
@@ -29,6 +30,7 @@ export interface TestServer {
   clock: ManualClock;
   config: ServerConfig;
   tokenClient: grpc.Client;
+  participantClient: grpc.Client;
   twirpUrl: string;
   close(): Promise<void>;
 }
@@ -51,22 +53,30 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
   };
 }
 
+/** Server dependencies a test may replace (manual timers, a short store lock wait). */
+export type TestServerDeps = Partial<Pick<ServerDeps, "timers" | "storeBusyTimeoutMs">>;
+
 /** Starts a server for a test file. */
-export async function startTestServer(dataDir: string, overrides: Partial<ServerConfig> = {}, serverClock?: Clock): Promise<TestServer> {
+export async function startTestServer(
+  dataDir: string, overrides: Partial<ServerConfig> = {}, serverClock?: Clock, deps: TestServerDeps = {},
+): Promise<TestServer> {
   const clock = manualClock(T0_MS);
   const config = testConfig(dataDir, overrides);
   const keyRing = createKeyRing(config.keys.inline, { allowShortSecrets: config.keys.allowShortSecrets });
-  const server = await startServer(config, { logger: silentLogger, clock: serverClock ?? clock, keyRing });
-  const Client = grpcClientFor(TokenService);
-  const tokenClient = new Client(`127.0.0.1:${server.grpcPort}`, grpc.credentials.createInsecure());
+  const server = await startServer(config, { logger: silentLogger, clock: serverClock ?? clock, keyRing, ...deps });
+  const address = `127.0.0.1:${server.grpcPort}`;
+  const tokenClient = new (grpcClientFor(TokenService))(address, grpc.credentials.createInsecure());
+  const participantClient = new (grpcClientFor(ParticipantService))(address, grpc.credentials.createInsecure());
   return {
     server,
     clock,
     config,
     tokenClient,
+    participantClient,
     twirpUrl: `http://127.0.0.1:${server.httpPort}/twirp`,
     close: async () => {
       tokenClient.close();
+      participantClient.close();
       await server.close(1000);
     },
   };

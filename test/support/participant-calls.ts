@@ -1,0 +1,148 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { bearerMetadata, callServerStream, callUnary } from "../../src/transport/grpc-adapter.js";
+import {
+  GetParticipantRequestSchema, JoinRoomRequestSchema, ListParticipantsRequestSchema, ParticipantService,
+  RefreshTokenRequestSchema, RemoveParticipantRequestSchema, UpdateParticipantRequestSchema, WatchParticipantRequestSchema,
+  type GetParticipantResponse, type JoinRoomResponse, type ListParticipantsResponse, type RefreshTokenResponse,
+  type RemoveParticipantResponse, type UpdateParticipantResponse, type WatchParticipantResponse,
+} from "../../gen/roomgate/v1/participant_service_pb.js";
+import { TokenService, VerifyTokenRequestSchema, type VerifyTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
+
+/** How long a test waits for a pushed event before calling it missing. */
+export const EVENT_TIMEOUT_MS = 3000;
+
+/** Typed ParticipantService and VerifyToken calls over gRPC, each with an optional bearer credential. */
+export function participantCalls(participants: grpc.Client, tokens: grpc.Client) {
+  const md = bearerMetadata;
+  return {
+    join: (token: string): Promise<JoinRoomResponse> =>
+      callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token })),
+    update: (req: MessageInitShape<typeof UpdateParticipantRequestSchema>, credential?: string): Promise<UpdateParticipantResponse> =>
+      callUnary(participants, ParticipantService.method.updateParticipant, create(UpdateParticipantRequestSchema, req), md(credential)),
+    get: (room: string, identity: string, credential?: string): Promise<GetParticipantResponse> =>
+      callUnary(participants, ParticipantService.method.getParticipant, create(GetParticipantRequestSchema, { room, identity }), md(credential)),
+    list: (room: string, credential?: string): Promise<ListParticipantsResponse> =>
+      callUnary(participants, ParticipantService.method.listParticipants, create(ListParticipantsRequestSchema, { room }), md(credential)),
+    remove: (room: string, identity: string, revokeTokens: boolean, credential?: string): Promise<RemoveParticipantResponse> =>
+      callUnary(participants, ParticipantService.method.removeParticipant,
+        create(RemoveParticipantRequestSchema, { room, identity, revokeTokens }), md(credential)),
+    refresh: (token: string): Promise<RefreshTokenResponse> =>
+      callUnary(participants, ParticipantService.method.refreshToken, create(RefreshTokenRequestSchema, { token })),
+    watch: (room: string, identity: string, credential?: string): WatchReader =>
+      watchReader(callServerStream(participants, ParticipantService.method.watchParticipant,
+        create(WatchParticipantRequestSchema, { room, identity }), md(credential))),
+    verify: (req: MessageInitShape<typeof VerifyTokenRequestSchema>): Promise<VerifyTokenResponse> =>
+      callUnary(tokens, TokenService.method.verifyToken, create(VerifyTokenRequestSchema, req)),
+  };
+}
+
+/** What a failed gRPC call reported: status code, `roomgate-reason` and `roomgate-field` trailers. */
+export interface GrpcOutcome {
+  code: grpc.status;
+  reason?: string;
+  field?: string;
+}
+
+/** The outcome of a gRPC call: OK, or its status and trailers. Anything that is not a gRPC status fails the test. */
+export async function grpcOutcome(call: Promise<unknown>): Promise<GrpcOutcome> {
+  try {
+    await call;
+    return { code: grpc.status.OK };
+  } catch (err) {
+    return statusOf(err);
+  }
+}
+
+function statusOf(err: unknown): GrpcOutcome {
+  const e = err as Partial<grpc.ServiceError>;
+  if (typeof e.code !== "number" || !(e.metadata instanceof grpc.Metadata)) throw err;
+  const out: GrpcOutcome = { code: e.code };
+  const reason = e.metadata.get("roomgate-reason")[0];
+  const field = e.metadata.get("roomgate-field")[0];
+  if (typeof reason === "string") out.reason = reason;
+  if (typeof field === "string") out.field = field;
+  return out;
+}
+
+/** A Twirp reply: HTTP status and the parsed JSON body. */
+export interface TwirpReply {
+  status: number;
+  // Twirp bodies are plain JSON whose shape the assertions check.
+  json: any;
+}
+
+/** POSTs a protobuf-JSON body to `<twirpUrl>/<service>/<method>` with an optional bearer credential. */
+export async function twirpCall(twirpUrl: string, service: string, method: string, body: unknown, credential?: string): Promise<TwirpReply> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (credential !== undefined) headers.authorization = `Bearer ${credential}`;
+  const res = await fetch(`${twirpUrl}/${service}/${method}`, { method: "POST", headers, body: JSON.stringify(body) });
+  return { status: res.status, json: await res.json() };
+}
+
+/** The Twirp shape of a failure, or `{ status: 200 }` for success, for one-line assertions. */
+export function twirpOutcome(r: TwirpReply): { status: number; code?: string; reason?: string; argument?: string } {
+  if (r.status === 200) return { status: 200 };
+  const out: { status: number; code?: string; reason?: string; argument?: string } = { status: r.status, code: r.json.code, reason: r.json.meta?.reason };
+  if (r.json.meta?.argument !== undefined) out.argument = r.json.meta.argument;
+  return out;
+}
+
+/** Reads a WatchParticipant stream one event at a time, with a bounded wait. */
+export interface WatchReader {
+  /** The next event; rejects with the stream's error, or when none arrives within the timeout. */
+  next(timeoutMs?: number): Promise<WatchParticipantResponse>;
+  /** How the stream ended: OK for a clean end, else its status (waits up to the timeout). */
+  ended(timeoutMs?: number): Promise<GrpcOutcome>;
+  /** Cancels the call. */
+  cancel(): void;
+}
+
+/** Buffers a server stream's events so a test can take them in order. */
+export function watchReader(stream: grpc.ClientReadableStream<WatchParticipantResponse>): WatchReader {
+  const queue: WatchParticipantResponse[] = [];
+  let end: GrpcOutcome | undefined;
+  let endError: unknown;
+  let wake: (() => void) | undefined;
+  stream.on("data", (m: WatchParticipantResponse) => {
+    queue.push(m);
+    wake?.();
+  });
+  stream.on("error", (err: unknown) => {
+    endError = err;
+    end = statusOf(err);
+    wake?.();
+  });
+  stream.on("end", () => {
+    end ??= { code: grpc.status.OK };
+    wake?.();
+  });
+  // A bounded wait for the next stream callback; the timer only marks an event that never came.
+  const waitForSignal = (timeoutMs: number, what: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        wake = undefined;
+        reject(new Error(`no ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+    });
+  return {
+    async next(timeoutMs = EVENT_TIMEOUT_MS) {
+      for (;;) {
+        const m = queue.shift();
+        if (m) return m;
+        if (end) throw endError ?? new Error("stream ended without an event");
+        await waitForSignal(timeoutMs, "stream event");
+      }
+    },
+    async ended(timeoutMs = EVENT_TIMEOUT_MS) {
+      while (!end) await waitForSignal(timeoutMs, "stream end");
+      return end;
+    },
+    cancel: () => stream.cancel(),
+  };
+}
