@@ -108,7 +108,7 @@ describe("participant list|get", () => {
     await joinRoom("get-room", "carol");
     const h = cli();
     expect(await h.run("participant", "get", "--room", "get-room", "--identity", "carol", "--server", address)).toBe(0);
-    expect(h.out()).toMatch(/^Identity: {3}carol\nName: {7}CAROL\nRoom: {7}get-room\nKind: {7}-\nState: {6}active\nVersion: {4}1\nPermission: subscribe\nMetadata:\nAttributes:\nJoined: {5}\d{4}-.+Z\nUpdated: {4}\d{4}-.+Z\n$/);
+    expect(h.out()).toMatch(/^Identity: {3}carol\nName: {7}CAROL\nRoom: {7}get-room\nKind: {7}standard\nState: {6}active\nVersion: {4}1\nPermission: subscribe\nMetadata:\nAttributes:\nJoined: {5}\d{4}-.+Z\nUpdated: {4}\d{4}-.+Z\n$/);
 
     const j = cli();
     expect(await j.run("participant", "get", "--room", "get-room", "carol", "--server", address, "-j")).toBe(0);
