@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import * as http from "node:http";
 import * as grpc from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
@@ -70,6 +71,8 @@ function listenHttp(server: http.Server, addr: string): Promise<number> {
 export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<RunningServer> {
   const log = deps.logger;
   const shutdown = new AbortController();
+  // Every open watch stream listens for shutdown; there is no leak to warn about.
+  setMaxListeners(0, shutdown.signal);
   const keys = createKeyProvider(deps.keyRing);
   // Participant plane: embedded store in the data directory, in-process fan-out, registry whose live state the verifier consults.
   const participantStore = createSqliteParticipantStore({

@@ -171,7 +171,10 @@ function compact<T extends object>(o: T | undefined): T | undefined {
   if (o === undefined) return undefined;
   const out: Record<string, unknown> = {};
   let any = false;
-  for (const [k, v] of Object.entries(o)) {
+  const src = o as Record<string, unknown>;
+  // Object.keys keeps Object.entries' order without allocating a pair per field (this runs on every mint).
+  for (const k of Object.keys(src)) {
+    const v = src[k];
     if (v === undefined || v === "" || (Array.isArray(v) && v.length === 0)) continue;
     // false is kept only for tri-state fields; plain bools are omitempty like Go.
     if (v === false && !TRI_STATE.has(k)) continue;

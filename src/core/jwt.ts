@@ -39,6 +39,10 @@ export interface DecodedToken {
 // Go's golang-jwt header; precomputed because it never changes.
 const HEADER_B64 = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url");
 const B64URL = /^[A-Za-z0-9_-]*$/;
+// Headers that real minters write (golang-jwt, jose / livekit-server-sdk, jsonwebtoken): all are valid
+// HS256 without `crit`, so a match skips decoding and parsing the header (about a fifth of a verify).
+const KNOWN_HS256_HEADERS: readonly string[] = ['{"alg":"HS256","typ":"JWT"}', '{"alg":"HS256"}', '{"typ":"JWT","alg":"HS256"}']
+  .map((h) => Buffer.from(h).toString("base64url"));
 
 /** Signs a payload object with HS256 and returns the compact JWT. */
 export function signJwt(key: HmacKey, payload: Record<string, JsonValue>): string {
@@ -65,10 +69,21 @@ function decodeJsonObject(seg: string): Record<string, unknown> {
 }
 
 interface Split {
-  header: Record<string, unknown>;
+  headerSegment: string;
   payload: Record<string, unknown>;
   signingInput: string;
   signature: string;
+}
+
+function checkHeader(seg: string): void {
+  if (KNOWN_HS256_HEADERS.includes(seg)) return;
+  const header = decodeJsonObject(seg);
+  // Only HS256 exists in LiveKit; refusing the rest before anything else closes alg confusion.
+  if (header.alg !== "HS256") {
+    throw tokenError(typeof header.alg === "string" ? "token_algorithm_not_allowed" : "token_malformed");
+  }
+  // No critical extension is understood, so a token that declares one cannot be honoured (RFC 7515 §4.1.11).
+  if (header.crit !== undefined) throw tokenError("token_malformed");
 }
 
 function split(token: string, maxBytes: number): Split {
@@ -76,26 +91,38 @@ function split(token: string, maxBytes: number): Split {
   const a = token.indexOf(".");
   const b = a < 0 ? -1 : token.indexOf(".", a + 1);
   if (b < 0 || token.indexOf(".", b + 1) >= 0) throw tokenError("token_malformed");
-  const header = decodeJsonObject(token.slice(0, a));
-  // Only HS256 exists in LiveKit; refusing the rest before anything else closes alg confusion.
-  if (header.alg !== "HS256") {
-    throw tokenError(typeof header.alg === "string" ? "token_algorithm_not_allowed" : "token_malformed");
-  }
-  // No critical extension is understood, so a token that declares one cannot be honoured (RFC 7515 §4.1.11).
-  if (header.crit !== undefined) throw tokenError("token_malformed");
+  const header = token.slice(0, a);
+  checkHeader(header);
   return {
-    header,
+    headerSegment: header,
     payload: decodeJsonObject(token.slice(a + 1, b)),
     signingInput: token.slice(0, b),
     signature: token.slice(b + 1),
   };
 }
 
+/**
+ * Compares a token's signature segment with the expected one in constant time.
+ * The exact-text fast path avoids decoding; anything else is decoded strictly,
+ * so malformed segments still fail as malformed and a non-canonical encoding
+ * of the right bytes (unused trailing bits, which jose also accepts) still verifies.
+ */
+function signatureMatches(sig: string, expectedB64: string): boolean {
+  if (sig.length === expectedB64.length) {
+    let diff = 0;
+    for (let i = 0; i < sig.length; i++) diff |= sig.charCodeAt(i) ^ expectedB64.charCodeAt(i);
+    if (diff === 0) return true;
+  }
+  const got = decodeSegment(sig);
+  const expected = Buffer.from(expectedB64, "base64url");
+  return got.length === expected.length && timingSafeEqual(got, expected);
+}
+
 /** Decodes a token without verifying it (for `token decode` and for logging the issuer). */
 export function decodeJwt(token: string, policy: TokenPolicy = DEFAULT_TOKEN_POLICY): DecodedToken {
   const s = split(token, policy.maxTokenBytes);
   const { registered, grants } = parsePayload(s.payload);
-  return { header: s.header, registered, grants };
+  return { header: decodeJsonObject(s.headerSegment), registered, grants };
 }
 
 /**
@@ -109,9 +136,9 @@ export function verifyJwt(token: string, keys: KeyLookup, nowMs: number, policy:
   if (iss !== undefined && iss !== null && typeof iss !== "string") throw tokenError("token_malformed");
   const key = typeof iss === "string" && iss !== "" ? keys(iss) : undefined;
   if (!key) throw tokenError("token_unknown_key");
-  const sig = decodeSegment(s.signature);
-  const expected = createHmac("sha256", key.keyObject).update(s.signingInput).digest();
-  if (sig.length !== expected.length || !timingSafeEqual(sig, expected)) throw tokenError("token_signature_invalid");
+  // A base64url digest is cheaper to produce than a Buffer one, and the common case then needs no decoding.
+  const expected = createHmac("sha256", key.keyObject).update(s.signingInput).digest("base64url");
+  if (!signatureMatches(s.signature, expected)) throw tokenError("token_signature_invalid");
 
   const { registered: r, grants } = parsePayload(s.payload);
   if (r.exp === undefined) throw tokenError("token_missing_expiry");

@@ -1,12 +1,11 @@
-import { create } from "@bufbuild/protobuf";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { nowSeconds, type Clock } from "../core/clock.js";
 import { matchClient, type ClientCredential } from "../core/credentials.js";
 import { invalidArgument, RoomgateError, tokenError } from "../core/errors.js";
 import { signingKey, type KeyProvider } from "../core/keys.js";
-import { mintToken, type MintLimits } from "../core/minting.js";
+import { mintToken, type MintLimits, type MintRequest } from "../core/minting.js";
 import { checkRequirements, REQUIREMENTS, type Requirement } from "../core/requirements.js";
-import { CreateTokenResponseSchema, Grant, VerifyTokenResponseSchema, type TokenService } from "../../gen/roomgate/v1/token_service_pb.js";
+import { Grant, type TokenService, type VerifyTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
 import type { ImplOf } from "../transport/grpc-adapter.js";
 import { claimsFromProto, claimsToProto, timestampFromSeconds, videoToProto } from "./claims-convert.js";
 import type { TokenVerifier } from "./token-verifier.js";
@@ -44,24 +43,23 @@ export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenS
   return {
     async createToken(req, ctx) {
       if (!ctx.credential || !matchClient(deps.clients(), ctx.credential)) throw new RoomgateError("caller_unauthenticated");
-      const grants = claimsFromProto(req.claims);
+      const mintReq: MintRequest = { grants: claimsFromProto(req.claims) };
       const ttlSeconds = durationSeconds(req.ttl);
+      if (ttlSeconds !== undefined) mintReq.ttlSeconds = ttlSeconds;
       const notBefore = timestampSeconds(req.notBefore);
+      if (notBefore !== undefined) mintReq.notBefore = notBefore;
       const key = signingKey(deps.keys.current(), req.apiKey);
-      const minted = mintToken(
-        key,
-        { grants, ...(ttlSeconds !== undefined && { ttlSeconds }), ...(notBefore !== undefined && { notBefore }) },
-        nowSeconds(deps.clock),
-        deps.mint,
-      );
-      return create(CreateTokenResponseSchema, {
+      const minted = mintToken(key, mintReq, nowSeconds(deps.clock), deps.mint);
+      // A typed literal rather than create(): see claims-convert.ts for why.
+      return {
+        $typeName: "roomgate.v1.CreateTokenResponse",
         token: minted.token,
         apiKey: minted.apiKey,
         claims: claimsToProto(minted.grants),
         issuedAt: timestampFromSeconds(minted.issuedAt),
         notBefore: timestampFromSeconds(minted.notBefore),
         expiresAt: timestampFromSeconds(minted.expiresAt),
-      });
+      };
     },
 
     async verifyToken(req) {
@@ -70,14 +68,16 @@ export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenS
       const required = req.require.map(requirementOf);
       checkRequirements(access.token.grants, access.effectiveVideo, required, req.room);
       const t = access.token;
-      return create(VerifyTokenResponseSchema, {
+      const out: VerifyTokenResponse = {
+        $typeName: "roomgate.v1.VerifyTokenResponse",
         apiKey: t.apiKey,
         claims: claimsToProto(t.grants),
-        ...(t.issuedAt !== undefined && { issuedAt: timestampFromSeconds(t.issuedAt) }),
-        ...(t.notBefore !== undefined && { notBefore: timestampFromSeconds(t.notBefore) }),
         expiresAt: timestampFromSeconds(t.expiresAt),
-        ...(access.effectiveVideo && { effectiveVideo: videoToProto(access.effectiveVideo) }),
-      });
+      };
+      if (t.issuedAt !== undefined) out.issuedAt = timestampFromSeconds(t.issuedAt);
+      if (t.notBefore !== undefined) out.notBefore = timestampFromSeconds(t.notBefore);
+      if (access.effectiveVideo) out.effectiveVideo = videoToProto(access.effectiveVideo);
+      return out;
     },
   };
 }

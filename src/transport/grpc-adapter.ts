@@ -48,15 +48,44 @@ function decode(m: DescMethod, bytes: Buffer): MessageShape<DescMessage> {
   }
 }
 
-function contextOf(call: grpc.ServerUnaryCall<Buffer, unknown> | grpc.ServerWritableStream<Buffer, unknown>, shutdown: AbortSignal): { ctx: CallContext; done: () => void } {
-  const ac = new AbortController();
-  const abort = () => ac.abort();
-  call.once("cancelled", abort);
-  shutdown.addEventListener("abort", abort, { once: true });
-  const auth = call.metadata.get("authorization")[0];
-  const credential = bearerCredential(typeof auth === "string" ? auth : undefined);
-  const ctx: CallContext = credential === undefined ? { signal: ac.signal } : { credential, signal: ac.signal };
-  return { ctx, done: () => shutdown.removeEventListener("abort", abort) };
+type ServerCall = grpc.ServerUnaryCall<Buffer, unknown> | grpc.ServerWritableStream<Buffer, unknown>;
+
+/**
+ * A call's context whose AbortController is made on first use of `signal`:
+ * grpc-js emits "cancelled" when every stream closes, even after a clean
+ * reply, so an eager controller cost an abort (and a DOMException with a
+ * stack trace) on every call of a handler that never looks at the signal.
+ */
+class LazyCallContext implements CallContext {
+  credential?: string;
+  private controller: AbortController | undefined;
+  private onAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly call: ServerCall,
+    private readonly shutdown: AbortSignal,
+  ) {
+    const auth = call.metadata.get("authorization")[0];
+    const credential = bearerCredential(typeof auth === "string" ? auth : undefined);
+    if (credential !== undefined) this.credential = credential;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller) return this.controller.signal;
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    this.controller = controller;
+    this.onAbort = abort;
+    if (this.call.cancelled || this.shutdown.aborted) abort();
+    this.call.once("cancelled", abort);
+    this.shutdown.addEventListener("abort", abort, { once: true });
+    return controller.signal;
+  }
+
+  /** Called when the handler has settled; a shutdown after that no longer concerns this call. */
+  done(): void {
+    if (this.onAbort) this.shutdown.removeEventListener("abort", this.onAbort);
+  }
 }
 
 /**
@@ -78,18 +107,25 @@ export function addGrpcService<S extends GenServiceMethods>(
     definition[m.localName] = serverMethod(m);
     if (m.methodKind === "unary") {
       handlers[m.localName] = (call: grpc.ServerUnaryCall<Buffer, unknown>, cb: grpc.sendUnaryData<unknown>) => {
-        const { ctx, done } = contextOf(call, deps.shutdown);
-        Promise.resolve()
-          .then(() => fn(decode(m, call.request), ctx))
-          .then((res) => cb(null, res), (err: unknown) => cb(toGrpcStatus(err, deps.log, method)))
-          .finally(done);
+        const ctx = new LazyCallContext(call, deps.shutdown);
+        // The executor turns a synchronous throw (an undecodable request) into a rejection, with fewer promise hops than a chain.
+        new Promise((resolve) => resolve(fn(decode(m, call.request), ctx))).then(
+          (res) => {
+            cb(null, res);
+            ctx.done();
+          },
+          (err: unknown) => {
+            cb(toGrpcStatus(err, deps.log, method));
+            ctx.done();
+          },
+        );
       };
     } else if (m.methodKind === "server_streaming") {
       handlers[m.localName] = (call: grpc.ServerWritableStream<Buffer, unknown>) => {
-        const { ctx, done } = contextOf(call, deps.shutdown);
+        const ctx = new LazyCallContext(call, deps.shutdown);
         pump(call, () => fn(decode(m, call.request), ctx) as AsyncIterable<unknown>, ctx.signal)
           .then(() => call.end(), (err: unknown) => call.emit("error", toGrpcStatus(err, deps.log, method)))
-          .finally(done);
+          .finally(() => ctx.done());
       };
     } else {
       throw new TypeError(`${method}: ${m.methodKind} methods are not supported`);

@@ -123,7 +123,10 @@ export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number }
         return true;
       }
       const ac = new AbortController();
-      res.once("close", () => ac.abort());
+      // "close" also follows every completed response; only a client gone mid-call is an abort.
+      res.once("close", () => {
+        if (!res.writableFinished) ac.abort();
+      });
       const credential = bearerCredential(req.headers.authorization);
       const ctx: CallContext = credential === undefined ? { signal: ac.signal } : { credential, signal: ac.signal };
       try {

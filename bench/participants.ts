@@ -1,0 +1,129 @@
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { createHmacKey } from "../src/core/hmac-key.js";
+import { mintToken } from "../src/core/minting.js";
+import { bearerMetadata, callServerStream, callUnary, grpcClientFor } from "../src/transport/grpc-adapter.js";
+import { EventCause, ParticipantService, UpdateParticipantRequestSchema, type WatchParticipantResponse } from "../gen/roomgate/v1/participant_service_pb.js";
+import { BENCH_API_KEY, BENCH_ROOM, BENCH_SECRET } from "./fixture.js";
+import { runLoad } from "./load-client.js";
+import { startServerProcess } from "./server-process.js";
+import { latencyHistogram, nowNs, percentileMs } from "./stats.js";
+
+/** Sizes of the participant-plane benchmark. */
+export interface ParticipantOptions {
+  /** Participants with an open WatchParticipant stream during the latency run. */
+  watched: number;
+  /** Updates timed from request to pushed token. */
+  updates: number;
+  /** Updates in flight during the latency run. */
+  updateConcurrency: number;
+  /** Bounds of the UpdateParticipant throughput run. */
+  throughput: { concurrency: number; total: number; maxMs: number };
+  /** Participants registered when resident memory is read. */
+  registered: number;
+}
+
+/** What the participant plane measured. */
+export interface ParticipantResult {
+  update: { rps: number; p50: number; p99: number; concurrency: number };
+  push: { p50: number; p99: number; watched: number; updates: number };
+  memory: { registered: number; rssEmptyMb: number; rssMb: number };
+}
+
+type Client = grpc.Client;
+const MB = 1024 * 1024;
+
+function tokenFor(grants: Parameters<typeof mintToken>[1]["grants"]): string {
+  return mintToken(createHmacKey(BENCH_API_KEY, BENCH_SECRET), { grants, ttlSeconds: 6 * 3600 }, Math.floor(Date.now() / 1000)).token;
+}
+
+const identityOf = (i: number): string => `p${i}`;
+
+async function joinRange(client: Client, from: number, to: number, concurrency = 32): Promise<void> {
+  let next = from;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < to) {
+      const i = next++;
+      const token = tokenFor({ identity: identityOf(i), video: { roomJoin: true, room: BENCH_ROOM } });
+      await callUnary(client, ParticipantService.method.joinRoom, create(ParticipantService.method.joinRoom.input, { token }));
+    }
+  }));
+}
+
+/** Opens one watch per participant; `onUpdated(identity)` fires for every pushed token caused by an update. */
+async function openWatchers(client: Client, count: number, admin: string, onUpdated: (identity: string) => void): Promise<grpc.ClientReadableStream<WatchParticipantResponse>[]> {
+  const streams: grpc.ClientReadableStream<WatchParticipantResponse>[] = [];
+  const ready: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const identity = identityOf(i);
+    const s = callServerStream(client, ParticipantService.method.watchParticipant,
+      create(ParticipantService.method.watchParticipant.input, { room: BENCH_ROOM, identity }), bearerMetadata(admin));
+    // The first event is the fresh token every watch starts with; after it the watch is live.
+    ready.push(new Promise((resolve, reject) => {
+      s.once("data", () => resolve());
+      s.once("error", reject);
+    }));
+    s.on("data", (e: WatchParticipantResponse) => {
+      if (e.cause === EventCause.UPDATED && e.token) onUpdated(identity);
+    });
+    s.on("error", () => {});
+    streams.push(s);
+  }
+  await Promise.all(ready);
+  return streams;
+}
+
+function updateRequest(i: number, seq: number): ReturnType<typeof create<typeof UpdateParticipantRequestSchema>> {
+  return create(UpdateParticipantRequestSchema, { room: BENCH_ROOM, identity: identityOf(i), metadata: `m${seq}` });
+}
+
+/** UpdateParticipant throughput, update-to-pushed-token latency with many watchers, and resident memory at scale. */
+export async function runParticipants(opts: ParticipantOptions): Promise<ParticipantResult> {
+  const srv = await startServerProcess();
+  const client = new (grpcClientFor(ParticipantService))(`127.0.0.1:${srv.grpcPort}`, grpc.credentials.createInsecure());
+  const admin = tokenFor({ identity: "bench-admin", video: { roomAdmin: true, room: BENCH_ROOM } });
+  const adminMd = bearerMetadata(admin);
+  let streams: grpc.ClientReadableStream<WatchParticipantResponse>[] = [];
+  try {
+    const rssEmpty = await srv.rss();
+    await joinRange(client, 0, opts.watched);
+    const waiting = new Map<string, () => void>();
+    streams = await openWatchers(client, opts.watched, admin, (id) => waiting.get(id)?.());
+
+    const h = latencyHistogram();
+    let seq = 0;
+    await Promise.all(Array.from({ length: opts.updateConcurrency }, async () => {
+      while (seq < opts.updates) {
+        const s = seq++;
+        const i = s % opts.watched;
+        const pushed = new Promise<void>((resolve) => waiting.set(identityOf(i), resolve));
+        const t0 = nowNs();
+        await callUnary(client, ParticipantService.method.updateParticipant, updateRequest(i, s), adminMd);
+        await pushed;
+        h.record(Math.max(1, Math.round(nowNs() - t0)));
+        waiting.delete(identityOf(i));
+      }
+    }));
+
+    let n = opts.updates;
+    const load = await runLoad(opts.throughput, () => {
+      const s = n++;
+      return callUnary(client, ParticipantService.method.updateParticipant, updateRequest(s % opts.watched, s), adminMd);
+    });
+    if (load.failed > 0) throw new Error(`UpdateParticipant failed under load: ${load.firstError}`);
+
+    for (const s of streams) s.cancel();
+    streams = [];
+    await joinRange(client, opts.watched, opts.registered);
+    const rss = await srv.rss();
+    return {
+      update: { rps: load.rps, p50: load.p50, p99: load.p99, concurrency: opts.throughput.concurrency },
+      push: { p50: percentileMs(h, 50), p99: percentileMs(h, 99), watched: opts.watched, updates: opts.updates },
+      memory: { registered: opts.registered, rssEmptyMb: rssEmpty / MB, rssMb: rss / MB },
+    };
+  } finally {
+    for (const s of streams) s.cancel();
+    client.close();
+    await srv.close();
+  }
+}
