@@ -83,11 +83,17 @@ function strMap(o: Obj, k: string): Record<string, string> | undefined {
   return Object.fromEntries(entries) as Record<string, string>;
 }
 
-function jsonDepthOk(v: unknown, depth: number): boolean {
+/**
+ * Whether a JSON value is one roomgate will carry in `roomConfig`: nested at most
+ * MAX_JSON_DEPTH levels and free of non-finite numbers (JSON.parse reads 1e999
+ * as Infinity, which Go's decoder refuses and JSON cannot write back).
+ */
+export function isCarriableJson(v: unknown, depth = 1): boolean {
+  if (typeof v === "number") return Number.isFinite(v);
   if (typeof v !== "object" || v === null) return true;
   if (depth > MAX_JSON_DEPTH) return false;
   const children = Array.isArray(v) ? v : Object.values(v);
-  for (const c of children) if (!jsonDepthOk(c, depth + 1)) return false;
+  for (const c of children) if (!isCarriableJson(c, depth + 1)) return false;
   return true;
 }
 
@@ -161,7 +167,7 @@ export function parseGrants(p: Obj): ClaimGrants {
   if (attributes !== undefined) g.attributes = attributes;
   const roomConfig = obj(p, "roomConfig");
   if (roomConfig !== undefined) {
-    if (!jsonDepthOk(roomConfig, 1)) throw malformed();
+    if (!isCarriableJson(roomConfig)) throw malformed();
     g.roomConfig = roomConfig as JsonObject;
   }
   return g;

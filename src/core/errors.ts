@@ -13,6 +13,7 @@ export type Reason =
   | "invalid_argument"
   | "participant_not_found"
   | "store_unavailable"
+  | "server_shutting_down"
   | "internal";
 
 /** The status vocabulary shared by gRPC and Twirp; mapped to each in one place. */
@@ -41,6 +42,7 @@ const CODE_OF: Record<Reason, ErrorCode> = {
   invalid_argument: "INVALID_ARGUMENT",
   participant_not_found: "NOT_FOUND",
   store_unavailable: "UNAVAILABLE",
+  server_shutting_down: "UNAVAILABLE",
   internal: "INTERNAL",
 };
 
@@ -59,6 +61,7 @@ const MESSAGE_OF: Record<Reason, string> = {
   invalid_argument: "invalid argument",
   participant_not_found: "participant not found",
   store_unavailable: "participant store is unavailable",
+  server_shutting_down: "server is shutting down; reconnect",
   internal: "internal error",
 };
 

@@ -17,6 +17,3 @@ export interface LiveStateView {
   /** State for (room, identity), or undefined when the registry knows nothing of it. */
   lookup(room: string, identity: string): LiveParticipantState | undefined | Promise<LiveParticipantState | undefined>;
 }
-
-/** A view for deployments without a participant registry: nothing is ever updated or revoked. */
-export const noLiveState: LiveStateView = { lookup: () => undefined };

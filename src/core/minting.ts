@@ -39,11 +39,12 @@ export interface MintRequest {
  */
 export function mintToken(key: HmacKey, req: MintRequest, nowSec: number, limits: MintLimits = DEFAULT_MINT_LIMITS): MintedToken {
   validateMintGrants(req.grants);
-  const ttl = req.ttlSeconds ?? limits.defaultTtlSeconds;
-  if (!Number.isFinite(ttl) || ttl <= 0) throw invalidArgument("ttl", "must be positive");
+  const ttl = Math.floor(req.ttlSeconds ?? limits.defaultTtlSeconds);
+  // JWT times are whole seconds, so anything under one second would be an empty lifetime.
+  if (!Number.isFinite(ttl) || ttl < 1) throw invalidArgument("ttl", "must be at least one second");
   const nbf = req.notBefore ?? nowSec;
   if (!Number.isSafeInteger(nbf) || nbf < 0) throw invalidArgument("not_before", "is out of range");
-  const exp = nbf + Math.min(Math.floor(ttl), limits.maxTtlSeconds);
+  const exp = nbf + Math.min(ttl, limits.maxTtlSeconds);
   if (exp <= nowSec) throw invalidArgument("not_before", "puts the expiry in the past");
   const payload = encodePayload({ iss: key.apiKey, sub: req.grants.identity, exp, nbf, iat: nowSec }, req.grants);
   return { token: signJwt(key, payload), apiKey: key.apiKey, grants: req.grants, issuedAt: nowSec, notBefore: nbf, expiresAt: exp };

@@ -1,4 +1,4 @@
-import { nowSeconds, type Clock } from "../core/clock.js";
+import type { Clock } from "../core/clock.js";
 import { tokenError } from "../core/errors.js";
 import { applyPermission, type VideoGrant } from "../core/grants.js";
 import { verifyJwt, type TokenPolicy, type VerifiedToken } from "../core/jwt.js";
@@ -45,9 +45,4 @@ export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
       return { token: verified, effectiveVideo: state.permission ? applyPermission(video ?? {}, state.permission) : video };
     },
   };
-}
-
-/** Seconds left before a verified token expires (never negative). */
-export function secondsLeft(token: VerifiedToken, clock: Clock): number {
-  return Math.max(0, token.expiresAt - nowSeconds(clock));
 }

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import { invalidArgument } from "../core/errors.js";
+import { invalidArgument, RoomgateError } from "../core/errors.js";
 import type { Logger } from "../log.js";
 import { bearerCredential, type CallContext } from "./call-context.js";
 import { toGrpcStatus } from "./status.js";
@@ -124,6 +124,10 @@ export function addGrpcService<S extends GenServiceMethods>(
       handlers[m.localName] = (call: grpc.ServerWritableStream<Buffer, unknown>) => {
         const ctx = new LazyCallContext(call, deps.shutdown);
         pump(call, () => fn(decode(m, call.request), ctx) as AsyncIterable<unknown>, ctx.signal)
+          .then(() => {
+            // A stream cut short by shutdown must not look like a normal end: the watcher should reconnect.
+            if (deps.shutdown.aborted && !call.cancelled) throw new RoomgateError("server_shutting_down");
+          })
           .then(() => call.end(), (err: unknown) => call.emit("error", toGrpcStatus(err, deps.log, method)))
           .finally(() => ctx.done());
       };
@@ -138,7 +142,13 @@ async function pump(call: grpc.ServerWritableStream<Buffer, unknown>, open: () =
   for await (const msg of open()) {
     if (signal.aborted) return;
     // Respect HTTP/2 flow control so a slow watcher buffers in the kernel, not in our heap.
-    if (!call.write(msg)) await Promise.race([once(call, "drain"), once(signal, "abort")]);
+    if (call.write(msg)) continue;
+    try {
+      await once(call, "drain", { signal });
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    }
   }
 }
 

@@ -58,6 +58,12 @@ describe("roomConfig depth", () => {
     expect(() => parsePayload({ roomConfig: nested(MAX_JSON_DEPTH + 1) })).toThrow(expect.objectContaining({ reason: "token_malformed" }));
   });
 
+  it("refuses non-finite numbers, which JSON.parse makes of 1e999 and Go's decoder refuses", () => {
+    const payload = JSON.parse('{"roomConfig":{"emptyTimeout":1e999}}') as unknown;
+    expect(() => parsePayload(payload)).toThrow(expect.objectContaining({ reason: "token_malformed" }));
+    expect(parsePayload({ roomConfig: { emptyTimeout: 1e300 } }).grants.roomConfig).toEqual({ emptyTimeout: 1e300 });
+  });
+
   it("counts arrays as levels too", () => {
     let v: unknown = 1;
     for (let i = 0; i < MAX_JSON_DEPTH; i++) v = [v];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../../src/core/duration.js";
+import { parseDuration } from "../../src/core/duration.js";
 
 describe("parseDuration", () => {
   it.each([
@@ -30,23 +30,4 @@ describe("parseDuration", () => {
       expect(parseDuration(text)).toBeUndefined();
     },
   );
-});
-
-describe("formatDuration", () => {
-  it.each([
-    [0, "0s"],
-    [45_000, "45s"],
-    [300_000, "5m"],
-    [5_400_000, "1h30m"],
-    [21_600_000, "6h"],
-    [86_400_000, "24h"],
-    [3_600_500, "1h500ms"],
-    [500, "500ms"],
-  ])("%d ms is %s", (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
-  });
-
-  it.each([[1_000], [61_000], [3_661_001], [90_000_000]])("round-trips %d ms through parseDuration", (ms) => {
-    expect(parseDuration(formatDuration(ms))).toBe(ms);
-  });
 });

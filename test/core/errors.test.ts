@@ -26,6 +26,8 @@ const CONTRACT: Record<Reason, ErrorCode> = {
   invalid_argument: "INVALID_ARGUMENT",
   participant_not_found: "NOT_FOUND",
   store_unavailable: "UNAVAILABLE",
+  // Beyond §6: a watch stream cut by shutdown, so watchers know to reconnect.
+  server_shutting_down: "UNAVAILABLE",
   internal: "INTERNAL",
 };
 
