@@ -2,32 +2,25 @@ import type { Clock } from "../core/clock.js";
 import type { MintedToken } from "../core/minting.js";
 import type { ClaimGrants, ParticipantPermission } from "../core/grants.js";
 import type { VerifiedToken } from "../core/jwt.js";
-import type { KeyProvider, KeyRing } from "../core/keys.js";
 import type { Env } from "../config/load-config.js";
 import type { ReadFile } from "../config/key-file.js";
 import type { ServerConfig } from "../config/server-config.js";
-import type { Logger } from "../log.js";
+import type { RunningServer as Server, ServerDeps } from "../server.js";
 
-/** A running server as `startServer` returns it. */
-export interface RunningServer {
-  grpcPort: number;
-  httpPort: number;
-  /** Swapped on SIGHUP with a freshly loaded key ring. */
-  keys: KeyProvider;
-  close(): Promise<void>;
-}
+/** What `serve` uses of a running server (src/server.ts): its ports, the key and client holders SIGHUP swaps, and close. */
+export type RunningServer = Pick<Server, "grpcPort" | "httpPort" | "keys" | "clients" | "close">;
 
 /** Starts the gRPC and Twirp servers (src/server.ts) with the key ring loaded at start-up. */
-export type StartServer = (config: ServerConfig, deps: { logger: Logger; clock: Clock; keyRing: KeyRing }) => Promise<RunningServer>;
+export type StartServer = (config: ServerConfig, deps: Pick<ServerDeps, "logger" | "clock" | "keyRing">) => Promise<RunningServer>;
 
 /** Signals `serve` reacts to. */
 export type SignalName = "SIGHUP" | "SIGTERM" | "SIGINT";
 
 /** What `token create|verify --server` needs from a running roomgate; implemented over gRPC. */
 export interface RemoteTokenService {
-  /** CreateToken with a client credential; the server picks the key when `apiKey` is empty. */
+  /** CreateToken with a client credential; the server picks the key when `apiKey` is empty. Rejects with a RemoteCallError. */
   createToken(req: { grants: ClaimGrants; ttlSeconds: number; apiKey: string }, credential: string): Promise<MintedToken>;
-  /** VerifyToken; rejects with a RoomgateError carrying the server's reason. */
+  /** VerifyToken; rejects with a RemoteCallError carrying the server's reason. */
   verifyToken(token: string): Promise<VerifiedToken>;
   close(): void;
 }
@@ -58,8 +51,8 @@ export interface WatchEvent {
   expiresAt?: number;
 }
 
-/** The fields of UpdateParticipant; empty name/metadata leave them unchanged, LiveKit-style. */
-export interface ParticipantUpdate {
+/** The UpdateParticipant request as the CLI sends it (room, identity and wire defaults included); empty name/metadata leave them unchanged, LiveKit-style. */
+export interface ParticipantUpdateRequest {
   room: string;
   identity: string;
   name: string;
@@ -81,7 +74,7 @@ export interface WatchHandle {
 export interface RemoteParticipantService {
   list(room: string): Promise<ParticipantView[]>;
   get(room: string, identity: string): Promise<ParticipantView>;
-  update(req: ParticipantUpdate): Promise<ParticipantView>;
+  update(req: ParticipantUpdateRequest): Promise<ParticipantView>;
   remove(room: string, identity: string, revokeTokens: boolean): Promise<void>;
   watch(room: string, identity: string, onEvent: (e: WatchEvent) => void): WatchHandle;
   close(): void;

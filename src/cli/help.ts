@@ -43,7 +43,8 @@ Keys (merged): config keys/key_file, ROOMGATE_KEY_FILE, LIVEKIT_KEYS ("key1: sec
 LIVEKIT_API_KEY + LIVEKIT_API_SECRET. Outside --dev every secret must be at least 32 bytes.
 Other environment: ROOMGATE_LOG_LEVEL (debug|info|warn|error), ROOMGATE_REDIS_URL.
 
-Signals: SIGHUP reloads the keys (a failed reload keeps the current ones); SIGTERM/SIGINT stop gracefully.
+Signals: SIGHUP reloads the keys and the config file's clients (a failed reload keeps the current
+ones); SIGTERM/SIGINT stop gracefully.
 `;
 
 /** `roomgate token create --help`. */
@@ -191,6 +192,8 @@ A permission REPLACES THE WHOLE PERMISSION SET (LiveKit semantics), it is not me
 in --permission JSON every field left out is false, so '{"canPublish":true}' alone also takes
 away canSubscribe and canPublishData. An empty or absent canPublishSources allows every source.
 To change one field, start from 'roomgate participant get --json ... | jq -c .permission'.
+With --can-* or --allow-source the participant is read first, and a warning on stderr names
+every field the new set turns off or widens that no flag asked for; the update still happens.
 
 ${CONNECTION_HELP}`;
 

@@ -1,10 +1,11 @@
 import { parseFlags, type Parsed } from "./args.js";
-import { usageError, type CliContext, type ParticipantUpdate } from "./context.js";
+import { usageError, type CliContext, type ParticipantUpdateRequest } from "./context.js";
 import { prettyJson } from "./format.js";
 import { PARTICIPANT_UPDATE_HELP } from "./help.js";
 import { CONNECTION_OPTIONS, requireIdentity, requireRoom, withParticipants } from "./participant-connect.js";
 import { participantDetail, participantJson } from "./participant-format.js";
 import { hasPermissionFlags, parsePermissionJson, permissionFromFlags } from "./participant-permission.js";
+import { permissionWarning } from "./participant-permission-changes.js";
 
 const CMD = "participant update";
 
@@ -37,13 +38,13 @@ function attributes(list: readonly string[]): Record<string, string> {
 }
 
 /** The UpdateParticipant request the flags describe; exported for tests. */
-export function updateFromFlags(f: Flags, room: string, identity: string): ParticipantUpdate {
+export function updateFromFlags(f: Flags, room: string, identity: string): ParticipantUpdateRequest {
   if (f.permission !== undefined && f.permissions !== undefined) throw usageError("--permission is given twice (--permission and --permissions)", CMD);
   const json = f.permission ?? f.permissions;
   if (json !== undefined && hasPermissionFlags(f)) {
     throw usageError("--permission and --can-publish/--can-subscribe/--can-publish-data/--allow-source are mutually exclusive", CMD);
   }
-  const req: ParticipantUpdate = { room, identity, name: f.name ?? "", metadata: f.metadata ?? "", attributes: attributes(f.attribute ?? []) };
+  const req: ParticipantUpdateRequest = { room, identity, name: f.name ?? "", metadata: f.metadata ?? "", attributes: attributes(f.attribute ?? []) };
   if (json !== undefined) req.permission = parsePermissionJson(json, CMD);
   else if (hasPermissionFlags(f)) req.permission = permissionFromFlags(f, CMD);
   if (!req.name && !req.metadata && Object.keys(req.attributes).length === 0 && !req.permission) {
@@ -52,7 +53,12 @@ export function updateFromFlags(f: Flags, room: string, identity: string): Parti
   return req;
 }
 
-/** `roomgate participant update`: LiveKit's UpdateParticipant; prints the participant after the change. */
+/**
+ * `roomgate participant update`: LiveKit's UpdateParticipant; prints the
+ * participant after the change. With the convenience permission flags it
+ * first reads the current permission and warns about every field the new
+ * set turns off or widens unasked; the update still goes through.
+ */
 export async function runParticipantUpdate(args: string[], ctx: CliContext): Promise<number> {
   const { values: f, positionals } = parseFlags(args, OPTIONS, CMD, 1);
   if (f.help) {
@@ -62,7 +68,13 @@ export async function runParticipantUpdate(args: string[], ctx: CliContext): Pro
   const room = requireRoom(f.room, undefined, CMD);
   const identity = requireIdentity(f.identity, positionals[0], CMD);
   const req = updateFromFlags(f, room, identity);
-  const p = await withParticipants(f, room, ctx, CMD, (remote) => remote.update(req));
+  const p = await withParticipants(f, room, ctx, CMD, async (remote) => {
+    if (req.permission && hasPermissionFlags(f)) {
+      const current = await remote.get(room, identity);
+      ctx.stderr(permissionWarning(identity, current.permission, req.permission, f));
+    }
+    return remote.update(req);
+  });
   ctx.stdout(f.json ? prettyJson(participantJson(p)) : participantDetail(p));
   return 0;
 }

@@ -4,7 +4,6 @@ import * as grpc from "@grpc/grpc-js";
 import type { Clock } from "../core/clock.js";
 import { kindName, permissionFromProto, permissionToProto } from "../services/claims-convert.js";
 import { bearerMetadata, callServerStream, callUnary, grpcClientFor } from "../transport/grpc-adapter.js";
-import { REASON_METADATA_KEY } from "../transport/status.js";
 import { ParticipantPermissionSchema } from "../../gen/roomgate/v1/grants_pb.js";
 import {
   EventCause, GetParticipantRequestSchema, ListParticipantsRequestSchema, ParticipantService, ParticipantState,
@@ -12,6 +11,7 @@ import {
   type Participant, type WatchParticipantResponse,
 } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { RemoteCallError, type ParticipantView, type RemoteParticipantService, type WatchEvent } from "./context.js";
+import { remoteCallError } from "./remote-error.js";
 
 const DEADLINE_MS = 10_000;
 
@@ -55,26 +55,13 @@ function event(e: WatchParticipantResponse): WatchEvent {
   return out;
 }
 
-// The server's reason trailer and its fixed public message are the stable parts; gRPC's own text is not.
-function translate(err: unknown, address: string): Error {
-  if (err instanceof RemoteCallError) return err;
-  const e = err as grpc.ServiceError;
-  if (typeof e?.code !== "number") return err instanceof Error ? err : new Error(String(err));
-  const reason = e.metadata?.get(REASON_METADATA_KEY)[0];
-  if (typeof reason === "string" && reason !== "") return new RemoteCallError(reason, e.details || reason);
-  if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) {
-    return new RemoteCallError(undefined, `cannot reach roomgate at ${address} (${grpc.status[e.code]})`);
-  }
-  return new RemoteCallError(undefined, `roomgate at ${address} failed: ${grpc.status[e.code]}`);
-}
-
 /** Connects to a roomgate ParticipantService over plaintext gRPC; every call carries `credential` as a bearer token. */
 export function connectParticipantService(address: string, credential: string, clock: Clock): RemoteParticipantService {
   const Client = grpcClientFor(ParticipantService);
   const client = new Client(address, grpc.credentials.createInsecure());
   const m = ParticipantService.method;
   const unary = <T>(call: (md: grpc.Metadata, opts: grpc.CallOptions) => Promise<T>): Promise<T> =>
-    call(bearerMetadata(credential), { deadline: clock.nowMs() + DEADLINE_MS }).catch((err: unknown) => Promise.reject(translate(err, address)));
+    call(bearerMetadata(credential), { deadline: clock.nowMs() + DEADLINE_MS }).catch((err: unknown) => Promise.reject(remoteCallError(err, address)));
 
   return {
     async list(room) {
@@ -111,13 +98,13 @@ export function connectParticipantService(address: string, credential: string, c
             onEvent(event(res));
           } catch (err) {
             stream.cancel();
-            reject(translate(err, address));
+            reject(remoteCallError(err, address));
           }
         });
         stream.on("end", () => resolve());
         stream.on("error", (err: grpc.ServiceError) => {
           if (cancelled && err.code === grpc.status.CANCELLED) resolve();
-          else reject(translate(err, address));
+          else reject(remoteCallError(err, address));
         });
       });
       return {

@@ -1,4 +1,5 @@
-import { loadKeyRing, loadServerConfig } from "../config/load-config.js";
+import { loadClients, loadKeyRing, loadServerConfig } from "../config/load-config.js";
+import type { ServerConfig } from "../config/server-config.js";
 import { createLogger, type Logger } from "../log.js";
 import { parseFlags } from "./args.js";
 import { CliError, usageError, type CliContext, type RunningServer, type SignalName } from "./context.js";
@@ -20,20 +21,29 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Re-reads the keys; a bad reload keeps the ring in force, so a typo never locks every caller out. */
-function reloadKeys(ctx: CliContext, server: RunningServer, sources: Parameters<typeof loadKeyRing>[0], log: Logger): void {
+/**
+ * Re-reads the keys (the key file) and the clients (the config file), both
+ * before either is swapped: a bad reload keeps all in force, so a typo never
+ * locks every caller out.
+ */
+function reloadCredentials(ctx: Pick<CliContext, "readFile">, server: RunningServer, config: ServerConfig, log: Logger): void {
+  let ring: ReturnType<typeof loadKeyRing>;
+  let clients: ReturnType<typeof loadClients>;
   try {
-    const ring = loadKeyRing(sources, ctx.readFile);
-    server.keys.replace(ring);
-    log.info("API keys reloaded", { apiKeys: ring.apiKeys });
+    ring = loadKeyRing(config.keys, ctx.readFile);
+    clients = loadClients(config, ctx.readFile);
   } catch (err) {
-    log.error("API key reload failed; keeping the current keys", { error: errorText(err) });
+    log.error("reload failed; keeping the current API keys and clients", { error: errorText(err) });
+    return;
   }
+  server.keys.replace(ring);
+  server.clients.replace(clients);
+  log.info("API keys and clients reloaded", { apiKeys: ring.apiKeys, clients: clients.map((c) => c.name) });
 }
 
 /**
  * `roomgate serve`: resolves the configuration, starts the server, reloads
- * keys on SIGHUP and closes gracefully on SIGTERM/SIGINT. Resolves with the
+ * keys and clients on SIGHUP and closes gracefully on SIGTERM/SIGINT. Resolves with the
  * exit code once the server has closed.
  */
 export async function runServe(args: string[], ctx: CliContext): Promise<number> {
@@ -94,7 +104,7 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
         resolve(code);
       });
     };
-    unsubscribe.push(ctx.onSignal("SIGHUP", () => reloadKeys(ctx, server, config.keys, log)));
+    unsubscribe.push(ctx.onSignal("SIGHUP", () => reloadCredentials(ctx, server, config, log)));
     unsubscribe.push(ctx.onSignal("SIGTERM", () => shutdown("SIGTERM")));
     unsubscribe.push(ctx.onSignal("SIGINT", () => shutdown("SIGINT")));
     // Logged only once the handlers are in place, so whoever waits for this line may signal at once.

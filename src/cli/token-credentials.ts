@@ -1,3 +1,4 @@
+import { hostOf } from "../transport/host-port.js";
 import { CliError, usageError, type CliContext, type RemoteTokenService } from "./context.js";
 
 /** API key and secret from the flags, else LIVEKIT_API_KEY/LIVEKIT_API_SECRET (as lk reads them). */
@@ -12,7 +13,7 @@ export function localCredentials(flags: { "api-key"?: string; "api-secret"?: str
 
 /** Refuses a server address that is not HOST:PORT; `source` names where it came from (a flag or an env variable). */
 export function checkServerAddress(address: string, command: string, source = "--server"): void {
-  if (!/^(?:\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(address)) throw usageError(`${source} must be HOST:PORT (got "${address}")`, command);
+  if (hostOf(address) === undefined) throw usageError(`${source} must be HOST:PORT (got "${address}")`, command);
 }
 
 /** Connects to the server named by --server, or explains why it cannot. */

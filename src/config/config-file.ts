@@ -5,7 +5,7 @@ import type { LogLevel } from "../log.js";
 import { ConfigError } from "./config-error.js";
 import { keysFromYaml } from "./key-file.js";
 import { isLogLevel } from "./values.js";
-import { mapEntries, parseYaml, scalarText, type MapEntry, type YamlSource } from "./yaml-source.js";
+import { isPlainKeyName, mapEntries, parseYaml, scalarText, type MapEntry, type YamlSource } from "./yaml-source.js";
 
 /** Token lifetime and size settings from the `tokens:` section. */
 export interface FileTokenSettings {
@@ -104,7 +104,8 @@ function readSection<S extends Schema>(src: YamlSource, node: Node | null, path:
   const entries = mapEntries(src, node, path || "the config file");
   const unknown = entries.filter((e) => !Object.hasOwn(schema, e.key));
   if (unknown.length > 0) {
-    const names = unknown.map((e) => `"${path ? `${path}.` : ""}${e.key}"`).join(", ");
+    // A mis-indented `APIa:secret` lands here as a key, so only plain names are quoted.
+    const names = unknown.map((e) => (isPlainKeyName(e.key) ? `"${path ? `${path}.` : ""}${e.key}"` : "(an entry that is not a plain name)")).join(", ");
     throw new ConfigError(`${src.where(unknown[0]!.keyNode)}: unknown key${unknown.length > 1 ? "s" : ""} ${names} (known: ${Object.keys(schema).join(", ")})`);
   }
   const out: Record<string, unknown> = {};

@@ -1,12 +1,17 @@
 import { ConfigError } from "./config-error.js";
-import { mapEntries, parseYaml, scalarText, type YamlSource } from "./yaml-source.js";
+import { isPlainKeyName, mapEntries, parseYaml, scalarText, type YamlSource } from "./yaml-source.js";
 
 /** Reads a file as UTF-8 text; injected so loading is testable without a disk. */
 export type ReadFile = (path: string) => string;
 
+// "key:secret", "key secret" or "key=secret" parse as one key with no value: naming it would print the secret.
+function entryName(key: string): string {
+  return isPlainKeyName(key) ? `API key "${key}"` : "an entry";
+}
+
 /**
- * Reads `key: secret` entries from a YAML mapping. Errors name the source, the
- * line and the key, never the value.
+ * Reads `key: secret` entries from a YAML mapping. Errors name the source and
+ * the line, and the key only when it looks like a plain name; never the value.
  */
 export function keysFromYaml(src: YamlSource, node: YamlSource["contents"], what: string): Map<string, string> {
   const keys = new Map<string, string>();
@@ -14,11 +19,10 @@ export function keysFromYaml(src: YamlSource, node: YamlSource["contents"], what
     if (key === "") throw new ConfigError(`${src.where(keyNode)}: ${what} has an empty API key name`);
     const secret = scalarText(value);
     if (secret === undefined) {
-      // "key secret" or "key=secret" parses as a key with no value: naming it would print the secret.
-      const named = /[\s=]/.test(key) ? 'an entry (write "key: secret")' : `API key "${key}"`;
-      throw new ConfigError(`${src.where(keyNode)}: ${named} needs a secret string`);
+      const hint = isPlainKeyName(key) ? "" : ' (write "key: secret", with a space after the colon)';
+      throw new ConfigError(`${src.where(keyNode)}: ${entryName(key)} needs a secret string${hint}`);
     }
-    if (secret === "") throw new ConfigError(`${src.where(keyNode)}: API key "${key}" has an empty secret`);
+    if (secret === "") throw new ConfigError(`${src.where(keyNode)}: ${entryName(key)} has an empty secret`);
     keys.set(key, secret);
   }
   return keys;

@@ -4,7 +4,8 @@ import { ConfigError } from "./config-error.js";
 import { parseConfigFile, type FileConfig } from "./config-file.js";
 import { parseKeysEnv, readKeyFile, type ReadFile } from "./key-file.js";
 import { DEFAULT_PARTICIPANT_SETTINGS, type KeySources, type ServerConfig } from "./server-config.js";
-import { isLoopbackHost, isLogLevel, parseListenAddress } from "./values.js";
+import { hostOf, isLoopbackHost } from "../transport/host-port.js";
+import { isLogLevel } from "./values.js";
 
 /** Environment variables as the entry point read them. */
 export type Env = Record<string, string | undefined>;
@@ -76,7 +77,9 @@ function readConfigFile(path: string, readFile: ReadFile): FileConfig {
 
 function listenAddress(dev: boolean, chosen: [string, string]): string {
   const [addr, origin] = chosen;
-  const { host } = parseListenAddress(addr, origin);
+  // ":PORT" is refused too: it would leave the interface to each listener's own default.
+  const host = hostOf(addr);
+  if (host === undefined) throw new ConfigError(`${origin}: "${addr}" is not a HOST:PORT address (port 0-65535; IPv6 as [::1]:PORT)`);
   if (dev && !isLoopbackHost(host)) {
     throw new ConfigError(`--dev listens on loopback only, but ${origin} is "${addr}"; use 127.0.0.1, ::1 or localhost`);
   }
@@ -124,6 +127,23 @@ export function loadKeyRing(sources: KeySources, readFile: ReadFile): KeyRing {
   return createKeyRing(secrets, opts);
 }
 
+// --dev always accepts the well-known dev client, next to any configured ones.
+function clientsOf(file: FileConfig, dev: boolean): ClientCredential[] {
+  const clients: ClientCredential[] = [...(file.clients ?? [])];
+  if (dev && !clients.some((c) => c.name === "dev")) clients.push(parseCredentialHash("dev", hashCredential(DEV_CLIENT_CREDENTIAL)));
+  return clients;
+}
+
+/**
+ * Re-reads the CreateToken clients from the config file, as SIGHUP does, so
+ * a client can be added or revoked without a restart. Throws ConfigError for
+ * a file that cannot be read or parsed, so the caller keeps the clients it has.
+ */
+export function loadClients(config: Pick<ServerConfig, "configFile" | "dev">, readFile: ReadFile): ClientCredential[] {
+  const file = config.configFile === undefined ? {} : readConfigFile(config.configFile, readFile);
+  return clientsOf(file, config.dev);
+}
+
 function positive(value: number, name: string, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(`${name} must be at least ${min}`);
   return value;
@@ -165,8 +185,7 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
   if (file.defaultKey !== undefined) keys.defaultKey = file.defaultKey;
   loadKeyRing(keys, readFile);
 
-  const clients: ClientCredential[] = [...(file.clients ?? [])];
-  if (dev && !clients.some((c) => c.name === "dev")) clients.push(parseCredentialHash("dev", hashCredential(DEV_CLIENT_CREDENTIAL)));
+  const clients = clientsOf(file, dev);
 
   const t = file.tokens ?? {};
   const defaultTtlSeconds = t.defaultTtlSeconds ?? CONFIG_DEFAULTS.defaultTtlSeconds;
@@ -212,5 +231,6 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     maxRequestBytes,
   };
   if (redisUrl !== undefined) config.redisUrl = redisUrl;
+  if (configPath !== undefined) config.configFile = configPath;
   return config;
 }

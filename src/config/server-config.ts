@@ -43,6 +43,8 @@ export interface ServerConfig {
   /** Redis URL for shared state across processes (not supported yet). */
   redisUrl?: string;
   keys: KeySources;
+  /** The config file the settings were read from, if any; SIGHUP re-reads its `clients`. */
+  configFile?: string;
   clients: ClientCredential[];
   mint: MintLimits;
   policy: TokenPolicy;

@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isScalar, parseDocument, type Node, type YAMLMap } from "yaml";
+import { LineCounter, isMap, isScalar, parseDocument, visit, type Document, type Node, type YAMLMap } from "yaml";
 import { ConfigError } from "./config-error.js";
 
 /** A parsed YAML document plus the means to say where a node came from. */
@@ -20,6 +20,35 @@ const DESCRIPTION: Record<string, string> = {
   UNEXPECTED_TOKEN: "an unexpected character",
 };
 
+const PLAIN_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * Whether an error may quote a key. `APIa:secret` or `APIa secret` is a
+ * secret written without ": ", which YAML reads as one key, so only keys that
+ * look like plain names are ever echoed.
+ */
+export function isPlainKeyName(key: string): boolean {
+  return PLAIN_NAME.test(key);
+}
+
+// The error's position is the start of the repeated key; its node holds the whole key.
+function duplicateKeyText(doc: Document, offset: number): string {
+  let key = "";
+  visit(doc, {
+    Pair(_, pair) {
+      const node = pair.key as Node | null;
+      if (!isScalar(node) || node.range?.[0] !== offset) return undefined;
+      key = String(node.value);
+      return visit.BREAK;
+    },
+  });
+  return key;
+}
+
+function duplicateDetail(key: string): string {
+  return isPlainKeyName(key) ? `duplicate key "${key}"` : "an entry is repeated (its key is not shown: it is not a plain name)";
+}
+
 /** Parses YAML text; syntax errors become ConfigErrors naming `source` and the line. */
 export function parseYaml(text: string, source: string): YamlSource {
   const lines = new LineCounter();
@@ -29,7 +58,7 @@ export function parseYaml(text: string, source: string): YamlSource {
   if (first) {
     const detail =
       first.code === "DUPLICATE_KEY"
-        ? `duplicate key "${text.slice(first.pos[0], first.pos[1])}"`
+        ? duplicateDetail(duplicateKeyText(doc, first.pos[0]))
         : (DESCRIPTION[first.code] ?? `syntax error (${first.code.toLowerCase()})`);
     throw new ConfigError(`${at(first.pos[0])}: invalid YAML: ${detail}`);
   }

@@ -1,5 +1,6 @@
 import { manualClock, type ManualClock } from "../../src/core/clock.js";
 import { createKeyProvider } from "../../src/core/keys.js";
+import { createClientHolder } from "../../src/services/token-service.js";
 import type { CliContext, RunningServer, SignalName } from "../../src/cli/context.js";
 import { runCli } from "../../src/cli/run.js";
 
@@ -41,10 +42,11 @@ export function harness(overrides: Partial<CliContext> = {}, files: Record<strin
       signals.set(signal, handler);
       return () => void signals.delete(signal);
     },
-    startServer: async (_config, deps): Promise<RunningServer> => ({
+    startServer: async (config, deps): Promise<RunningServer> => ({
       grpcPort: 1,
       httpPort: 2,
       keys: createKeyProvider(deps.keyRing),
+      clients: createClientHolder(config.clients),
       close: async () => {},
     }),
     ...overrides,

@@ -78,7 +78,7 @@ describe("bin/roomgate.js", () => {
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     await waitFor("serving");
     child.kill("SIGHUP");
-    await waitFor("API keys reloaded");
+    await waitFor("API keys and clients reloaded");
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     const dataDir = (JSON.parse(stderr.split("\n").find((l) => l.includes('"msg":"serving"'))!) as { dataDir: string }).dataDir;

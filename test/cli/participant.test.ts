@@ -188,6 +188,56 @@ describe("participant update", () => {
   });
 });
 
+describe("participant update with --can-* / --allow-source", () => {
+  const update = (identity: string, ...flags: string[]) => ["participant", "update", "--server", address, "--room", "warn-room", "--identity", identity, ...flags];
+
+  it("warns on stderr about every field the new set turns off or widens unasked, and still updates", async () => {
+    await joinRoom("warn-room", "olga", {
+      canSubscribe: false, canPublish: true, canPublishSources: ["camera"], hidden: true, recorder: true, agent: true,
+      canUpdateOwnMetadata: true, canSubscribeMetrics: true, canManageAgentSession: true,
+    });
+    const h = cli();
+    expect(await h.run(...update("olga", "--can-publish", "true", "--json"))).toBe(0);
+    expect(h.err()).toBe(
+      'roomgate: warning: --can-* and --allow-source replace the whole permission set; for "olga" this also turns off or widens: ' +
+        "canSubscribe (false -> true), hidden (true -> false), recorder (true -> false), agent (true -> false), canUpdateMetadata (true -> false), " +
+        "canSubscribeMetrics (true -> false), canManageAgentSession (true -> false), canPublishSources (camera -> every source). " +
+        "To keep them, pass the full set with --permission.\n",
+    );
+    expect(jsonOf(h).permission).toEqual({ ...ALL_FALSE, canSubscribe: true, canPublish: true, canPublishData: true });
+  });
+
+  it("names only what the flags did not set, and stays quiet when nothing else changes", async () => {
+    await joinRoom("warn-room", "pete", { canPublish: true, canPublishSources: ["camera", "microphone"], hidden: true });
+    const h = cli();
+    expect(await h.run(...update("pete", "--can-subscribe", "false", "--can-publish", "true", "--can-publish-data", "false", "--allow-source", "camera"))).toBe(0);
+    expect(h.err()).toMatch(/this also turns off or widens: hidden \(true -> false\)\. To keep/);
+
+    const quiet = cli();
+    expect(await quiet.run(...update("pete", "--can-subscribe", "true", "--can-publish", "true", "--can-publish-data", "true", "--allow-source", "microphone"))).toBe(0);
+    expect(quiet.err()).toBe("");
+  });
+
+  it("--permission and non-permission updates neither read the participant first nor warn", async () => {
+    await joinRoom("warn-room", "quinn", { hidden: true });
+    const gets: string[] = [];
+    const h = harness({
+      env: { LIVEKIT_API_KEY: API_KEY, LIVEKIT_API_SECRET: API_SECRET },
+      connectParticipantService: async (a, credential) => {
+        const remote = connectParticipantService(a, credential, h.clock);
+        return { ...remote, get: async (room, identity) => (gets.push(identity), remote.get(room, identity)) };
+      },
+    });
+    h.clock.set(Date.now());
+    expect(await h.run(...update("quinn", "--name", "Q"))).toBe(0);
+    expect(await h.run(...update("quinn", "--permission", '{"canSubscribe":true}'))).toBe(0);
+    expect(gets).toEqual([]);
+    expect(await h.run(...update("quinn", "--can-publish", "false"))).toBe(0);
+    expect(gets).toEqual(["quinn"]);
+    expect(h.err()).toBe("");
+  });
+});
+
 describe("participant remove", () => {
   it("removes, and with --revoke-tokens the old token fails VerifyToken with token_revoked", async () => {
     const token = await joinRoom("rm-room", "hank");
@@ -311,6 +361,9 @@ describe("participant errors", () => {
       [[...upd, "--attribute", "novalue"], usage("update", '--attribute must be KEY=VALUE (got "novalue")')],
       [["list", "--room", "r", "--token", "t", "--api-key", "k"], usage("list", "--token and --api-key/--api-secret are mutually exclusive")],
       [["list", "--room", "r", "--server", "nohost"], usage("list", '--server must be HOST:PORT (got "nohost")')],
+      [["list", "--room", "r", "--server", "[::1]:99999"], usage("list", '--server must be HOST:PORT (got "[::1]:99999")')],
+      [["list", "--room", "r", "--server", "[roomgate]:7890"], usage("list", '--server must be HOST:PORT (got "[roomgate]:7890")')],
+      [["list", "--room", "r", "--server", ":7890"], usage("list", '--server must be HOST:PORT (got ":7890")')],
       [["frobnicate"], usage("", 'unknown subcommand "frobnicate" (list, get, update, remove or watch)')],
       [[], usage("", "missing subcommand: list, get, update, remove or watch")],
     ];

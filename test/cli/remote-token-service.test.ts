@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTokenService } from "../../src/cli/remote-token-service.js";
 import { loadKeyRing, loadServerConfig } from "../../src/config/load-config.js";
 import { systemClock } from "../../src/core/clock.js";
-import { RoomgateError } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/log.js";
 import { startServer } from "../../src/server.js";
-import type { RunningServer } from "../../src/cli/context.js";
+import { RemoteCallError, type RunningServer } from "../../src/cli/context.js";
 import { harness, payloadOf } from "./cli-harness.js";
 
 // The --server paths against a real roomgate on an ephemeral loopback port.
@@ -47,24 +46,31 @@ describe("token … --server against a running roomgate", () => {
     expect(JSON.parse(v.out())).toMatchObject({ apiKey: "devkey", identity: "alice" });
   });
 
-  it("reports a wrong credential and an unknown key as refusals (exit 1)", async () => {
+  it("prints every refusal as roomgate: <reason>: <message> (exit 1), like the participant commands", async () => {
     const h = live();
     expect(await h.run("token", "create", "--server", address, "--credential", "wrong", "--list")).toBe(1);
-    expect(h.err()).toContain("roomgate refused: caller_unauthenticated");
-    expect(await h.run("token", "create", "--server", address, "--credential", "devclient", "--api-key", "APInope", "--list")).toBe(1);
-    expect(h.err()).toContain("invalid_argument");
+    expect(h.err()).toBe("roomgate: caller_unauthenticated: caller credentials are missing or invalid\n");
+    const k = live();
+    expect(await k.run("token", "create", "--server", address, "--credential", "devclient", "--api-key", "APInope", "--list")).toBe(1);
+    expect(k.err()).toMatch(/^roomgate: invalid_argument: invalid argument: api_key .*\n$/);
   });
 
-  it("maps VerifyToken failures to their reason", async () => {
+  it("token verify --server prints a token failure the same way", async () => {
+    const h = live();
+    expect(await h.run("token", "verify", "--server", address, "not.a.token")).toBe(1);
+    expect(h.err()).toBe("roomgate: token_malformed: token is malformed\n");
+  });
+
+  it("maps VerifyToken failures to a RemoteCallError with their reason", async () => {
     const remote = connectTokenService(address, systemClock);
-    await expect(remote.verifyToken("not.a.token")).rejects.toMatchObject({ reason: "token_malformed" });
-    await expect(remote.verifyToken("not.a.token")).rejects.toBeInstanceOf(RoomgateError);
+    await expect(remote.verifyToken("not.a.token")).rejects.toMatchObject({ reason: "token_malformed", message: "token is malformed" });
+    await expect(remote.verifyToken("not.a.token")).rejects.toBeInstanceOf(RemoteCallError);
     remote.close();
   });
 
   it("says when the server cannot be reached", async () => {
     const h = live();
     expect(await h.run("token", "verify", "--server", "127.0.0.1:1", "x.y.z")).toBe(1);
-    expect(h.err()).toContain("cannot reach roomgate at 127.0.0.1:1");
+    expect(h.err()).toBe("roomgate: cannot reach roomgate at 127.0.0.1:1 (UNAVAILABLE)\n");
   });
 });

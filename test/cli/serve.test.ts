@@ -1,7 +1,15 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { connectTokenService } from "../../src/cli/remote-token-service.js";
+import { hashCredential } from "../../src/core/credentials.js";
+import { systemClock } from "../../src/core/clock.js";
+import { startServer } from "../../src/server.js";
 import type { ServerConfig } from "../../src/config/server-config.js";
 import type { KeyRing } from "../../src/core/keys.js";
 import { createKeyProvider } from "../../src/core/keys.js";
+import { createClientHolder } from "../../src/services/token-service.js";
 import type { RunningServer, StartServer } from "../../src/cli/context.js";
 import { harness } from "./cli-harness.js";
 
@@ -13,7 +21,9 @@ function recordingServer() {
   let closed = 0;
   const startServer: StartServer = async (config, deps) => {
     started.push({ config, keyRing: deps.keyRing });
-    const server: RunningServer = { grpcPort: 1, httpPort: 2, keys: createKeyProvider(deps.keyRing), close: async () => void closed++ };
+    const server: RunningServer = {
+      grpcPort: 1, httpPort: 2, keys: createKeyProvider(deps.keyRing), clients: createClientHolder(config.clients), close: async () => void closed++,
+    };
     servers.push(server);
     return server;
   };
@@ -78,10 +88,35 @@ describe("serve", () => {
     h.signals.get("SIGHUP")!();
     expect(server.keys.current()).toBe(before);
     const failed = lines(h.err()).find((l) => l.level === "error")!;
-    expect(failed.msg).toBe("API key reload failed; keeping the current keys");
+    expect(failed.msg).toBe("reload failed; keeping the current API keys and clients");
     expect(failed.error).toContain('API key "APIa"');
     expect(h.err()).not.toContain("short-new-secret");
     expect(h.err()).not.toContain(LONG);
+
+    h.signals.get("SIGTERM")!();
+    expect(await done).toBe(0);
+  });
+
+  it("SIGHUP swaps keys and clients together: a broken key file keeps the old clients too", async () => {
+    const rec = recordingServer();
+    const clients = (name: string) => `key_file: keys.yaml\nclients:\n  - {name: ${name}, sha256: ${hashCredential(name)}}\n`;
+    const files: Record<string, string> = { "keys.yaml": `APIa: ${LONG}\n`, "c.yaml": clients("first") };
+    const h = harness({ startServer: rec.startServer }, files);
+    const done = h.run("serve", "--config", "c.yaml");
+    await settle();
+    const server = rec.servers[0]!;
+    expect(server.clients.current().map((c) => c.name)).toEqual(["first"]);
+
+    files["c.yaml"] = clients("second");
+    h.signals.get("SIGHUP")!();
+    expect(server.clients.current().map((c) => c.name)).toEqual(["second"]);
+    expect(lines(h.err()).find((l) => l.msg === "API keys and clients reloaded")).toMatchObject({ apiKeys: ["APIa"], clients: ["second"] });
+
+    files["c.yaml"] = clients("third");
+    files["keys.yaml"] = "APIa: short\n";
+    h.signals.get("SIGHUP")!();
+    expect(server.clients.current().map((c) => c.name)).toEqual(["second"]);
+    expect(lines(h.err()).filter((l) => l.level === "error")).toHaveLength(1);
 
     h.signals.get("SIGTERM")!();
     expect(await done).toBe(0);
@@ -124,10 +159,11 @@ describe("serve", () => {
 
   it("a failing close exits 1", async () => {
     const h = harness({
-      startServer: async (_c, deps) => ({
+      startServer: async (c, deps) => ({
         grpcPort: 1,
         httpPort: 2,
         keys: createKeyProvider(deps.keyRing),
+        clients: createClientHolder(c.clients),
         close: async () => {
           throw new Error("stuck");
         },
@@ -146,5 +182,57 @@ describe("serve", () => {
     expect(h.err()).toContain("unknown flag --port");
     expect(await h.run("serve", "--help")).toBe(0);
     expect(h.out()).toContain("--grpc-addr HOST:PORT");
+  });
+});
+
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  for (const start = Date.now(); !check(); ) {
+    if (Date.now() - start > 5000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+// A real server behind `serve`, and `token create --server` as the client whose credential is checked.
+describe("serve reloads clients on SIGHUP", () => {
+  const configFile = (credential: string, name = "app") => `keys:\n  APIa: ${LONG}\nclients:\n  - {name: ${name}, sha256: ${hashCredential(credential)}}\n`;
+
+  async function createToken(address: string, credential: string): Promise<{ code: number; err: string }> {
+    const c = harness({ connectTokenService: async (a) => connectTokenService(a, systemClock) });
+    c.clock.set(Date.now());
+    const code = await c.run("token", "create", "--server", address, "--credential", credential, "--list", "--token-only");
+    return { code, err: c.err() };
+  }
+
+  it("refuses the old credential and accepts the new one; a broken config file keeps the clients and keys in force", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "roomgate-serve-reload-"));
+    const files: Record<string, string> = { "roomgate.yaml": configFile("old-credential") };
+    let server: RunningServer | undefined;
+    const h = harness({ startServer: async (config, deps) => (server = await startServer(config, deps)) }, files);
+    const done = h.run("serve", "--config", "roomgate.yaml", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--data", dataDir);
+    try {
+      await waitFor(() => h.err().includes('"msg":"serving"'), "the server");
+      const address = `127.0.0.1:${server!.grpcPort}`;
+      expect(await createToken(address, "old-credential")).toEqual({ code: 0, err: "" });
+
+      files["roomgate.yaml"] = configFile("new-credential");
+      h.signals.get("SIGHUP")!();
+      expect(await createToken(address, "old-credential")).toEqual({ code: 1, err: "roomgate: caller_unauthenticated: caller credentials are missing or invalid\n" });
+      expect(await createToken(address, "new-credential")).toEqual({ code: 0, err: "" });
+
+      const keys = server!.keys.current();
+      files["roomgate.yaml"] = `${configFile("newer-credential")}clients_typo: 1\n`;
+      h.signals.get("SIGHUP")!();
+      const failed = lines(h.err()).find((l) => l.level === "error")!;
+      expect(failed.msg).toBe("reload failed; keeping the current API keys and clients");
+      expect(failed.error).toContain('roomgate.yaml:5: unknown key "clients_typo"');
+      expect(await createToken(address, "new-credential")).toEqual({ code: 0, err: "" });
+      expect((await createToken(address, "newer-credential")).code).toBe(1);
+      expect(server!.keys.current()).toBe(keys);
+      expect(h.err()).not.toContain(LONG);
+    } finally {
+      h.signals.get("SIGTERM")?.();
+      expect(await done).toBe(0);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

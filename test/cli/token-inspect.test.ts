@@ -1,9 +1,8 @@
 import { AccessToken } from "livekit-server-sdk";
 import { describe, expect, it } from "vitest";
-import { RoomgateError } from "../../src/core/errors.js";
 import { createHmacKey } from "../../src/core/hmac-key.js";
 import { signJwt } from "../../src/core/jwt.js";
-import type { RemoteTokenService } from "../../src/cli/context.js";
+import { RemoteCallError, type RemoteTokenService } from "../../src/cli/context.js";
 import { harness, NOW_MS } from "./cli-harness.js";
 
 const KEY = "APIinspect";
@@ -77,7 +76,7 @@ describe("token verify", () => {
       },
       verifyToken: async (t) => {
         seen.push(t);
-        if (fail) throw new RoomgateError("token_revoked");
+        if (fail) throw new RemoteCallError("token_revoked", "token has been revoked");
         return { apiKey: KEY, identity: "alice", grants: { identity: "alice" }, expiresAt: NOW + 1 };
       },
       close: () => {},
@@ -87,7 +86,7 @@ describe("token verify", () => {
     expect(JSON.parse(ok.out())).toEqual({ apiKey: KEY, identity: "alice", expiresAt: NOW + 1, grants: { identity: "alice" } });
     const bad = harness({ connectTokenService: async () => remote(true) });
     expect(await bad.run("token", "verify", "--server", "127.0.0.1:7890", GOOD)).toBe(1);
-    expect(bad.err()).toContain("token verification failed: token_revoked");
+    expect(bad.err()).toBe("roomgate: token_revoked: token has been revoked\n");
     expect(seen).toEqual([GOOD, GOOD]);
     expect(await bad.run("token", "verify", "--server", "127.0.0.1:7890", "--api-secret", "s", GOOD)).toBe(2);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/config-error.js";
+import { parseConfigFile } from "../../src/config/config-file.js";
 import { parseKeyFile, parseKeysEnv, readKeyFile } from "../../src/config/key-file.js";
 
 const SECRET = "s3cr3t-value-that-must-never-be-printed";
@@ -39,6 +40,12 @@ describe("parseKeyFile", () => {
   it("refuses duplicate keys, naming the key and line", () => {
     const err = errorOf(() => parseKeyFile(`a: ${SECRET}\nb: ${SECRET}\na: ${SECRET}\n`, "k.yaml"));
     expect(err.message).toBe('k.yaml:3: invalid YAML: duplicate key "a"');
+  });
+
+  it("names the whole repeated key, not its first character", () => {
+    expect(errorOf(() => parseKeyFile(`APIlong: ${SECRET}\nAPIlong: ${SECRET}\n`, "k.yaml")).message).toBe('k.yaml:2: invalid YAML: duplicate key "APIlong"');
+    expect(errorOf(() => parseKeyFile(`"APIq": ${SECRET}\nAPIq: ${SECRET}\n`, "k.yaml")).message).toBe('k.yaml:2: invalid YAML: duplicate key "APIq"');
+    expect(errorOf(() => parseKeysEnv(`APIa: ${SECRET}, APIa: ${SECRET}`)).message).toContain('LIVEKIT_KEYS:1: invalid YAML: duplicate key "APIa"');
   });
 
   it("refuses a key without a secret, naming the key and line", () => {
@@ -83,5 +90,49 @@ describe("parseKeysEnv (LIVEKIT_KEYS)", () => {
     expect(err.message).toContain("LIVEKIT_KEYS");
     expect(err.message).toContain('expected "key: secret" entries');
     expect(err.message).not.toContain(SECRET);
+  });
+});
+
+// A secret written without ": " after the key (APIa:secret, APIa=secret, APIa secret) is read as one key, with no value.
+describe("a secret run into its key is never printed", () => {
+  const S = "mysecretvalue";
+  const vectors: [string, () => unknown][] = [
+    ["LIVEKIT_KEYS=APIa:S", () => parseKeysEnv(`APIa:${S}`)],
+    ["LIVEKIT_KEYS=APIa:S+/=", () => parseKeysEnv(`APIa:${S}+/=`)],
+    ["LIVEKIT_KEYS second entry", () => parseKeysEnv(`APIa: ${SECRET}, APIb:${S}`)],
+    ["LIVEKIT_KEYS flow mapping", () => parseKeysEnv(`{APIa:${S}}`)],
+    ["LIVEKIT_KEYS multi-line", () => parseKeysEnv(`APIa: ${SECRET}\nAPIb:${S}:\n`)],
+    ["LIVEKIT_KEYS APIa=S", () => parseKeysEnv(`APIa=${S}`)],
+    ["LIVEKIT_KEYS APIa S", () => parseKeysEnv(`APIa ${S}`)],
+    ["LIVEKIT_KEYS APIa;S", () => parseKeysEnv(`APIa;${S}`)],
+    ["LIVEKIT_KEYS APIa/S", () => parseKeysEnv(`APIa/${S}`)],
+    ["LIVEKIT_KEYS repeated", () => parseKeysEnv(`APIa:${S}, APIa:${S}`)],
+    ["LIVEKIT_KEYS empty secret", () => parseKeysEnv(`"APIa:${S}": ""`)],
+    ["key file APIa:S:", () => parseKeyFile(`APIa:${S}:\n`, "k.yaml")],
+    ["key file APIa:S", () => parseKeyFile(`good: ${SECRET}\nAPIa:${S}\n`, "k.yaml")],
+    ["key file quoted", () => parseKeyFile(`"APIa:${S}":\n`, "k.yaml")],
+    ["key file repeated", () => parseKeyFile(`"APIa ${S}": x\n"APIa ${S}": y\n`, "k.yaml")],
+    ["config keys: block", () => parseConfigFile(`keys:\n  APIa:${S}:\n`, "c.yaml")],
+    ["config keys: flow", () => parseConfigFile(`keys: {APIa:${S}}\n`, "c.yaml")],
+    ["config keys: =", () => parseConfigFile(`keys: {APIa=${S}}\n`, "c.yaml")],
+    ["config top level", () => parseConfigFile(`APIa:${S}: x\n`, "c.yaml")],
+    ["config tokens section", () => parseConfigFile(`tokens:\n  APIa:${S}: x\n`, "c.yaml")],
+  ];
+
+  it.each(vectors)("%s", (_name, fn) => {
+    const err = errorOf(fn);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).not.toContain(S);
+  });
+
+  it("says which entry, by source and line", () => {
+    expect(errorOf(() => parseKeysEnv(`APIa:${S}`)).message).toBe(
+      'LIVEKIT_KEYS:1: an entry needs a secret string (write "key: secret", with a space after the colon) (expected "key: secret" entries, comma-separated)',
+    );
+    expect(errorOf(() => parseConfigFile(`keys:\n  good: ${SECRET}\n  APIa:${S}:\n`, "c.yaml")).message).toBe(
+      'c.yaml:3: an entry needs a secret string (write "key: secret", with a space after the colon)',
+    );
+    expect(errorOf(() => parseKeysEnv(`APIa:${S}, APIa:${S}`)).message).toMatch(/^LIVEKIT_KEYS:1: invalid YAML: an entry is repeated/);
+    expect(errorOf(() => parseKeysEnv(`"APIa:${S}": ""`)).message).toMatch(/^LIVEKIT_KEYS:1: an entry has an empty secret/);
   });
 });

@@ -166,6 +166,12 @@ describe("validation", () => {
     expect(load({ flags: { grpcAddr: "[::1]:0" }, env: KEYED }).grpcAddr).toBe("[::1]:0");
   });
 
+  it("refuses an address without a host, with stray brackets or bracketing a name", () => {
+    for (const addr of [":7890", "[example.com]:1", "[::1:1", " 127.0.0.1:1"]) {
+      expect(() => load({ flags: { grpcAddr: addr }, env: KEYED }), addr).toThrow(`--grpc-addr: "${addr}" is not a HOST:PORT address`);
+    }
+  });
+
   it("checks the log level from the environment", () => {
     expect(() => load({ env: { ...KEYED, ROOMGATE_LOG_LEVEL: "loud" } })).toThrow("ROOMGATE_LOG_LEVEL must be one of debug, info, warn, error");
   });
@@ -208,7 +214,7 @@ describe("--dev", () => {
   });
 
   it("accepts loopback addresses", () => {
-    for (const addr of ["127.0.0.1:0", "localhost:9000", "[::1]:9000", "127.0.0.2:1"]) {
+    for (const addr of ["127.0.0.1:0", "localhost:9000", "LOCALHOST:9000", "[::1]:9000", "[0:0:0:0:0:0:0:1]:9000", "127.0.0.2:1"]) {
       expect(load({ flags: { dev: true, grpcAddr: addr } }).grpcAddr).toBe(addr);
     }
   });
@@ -216,6 +222,7 @@ describe("--dev", () => {
   it("refuses a non-loopback address from any source", () => {
     expect(() => load({ flags: { dev: true, grpcAddr: "0.0.0.0:7890" } })).toThrow('--dev listens on loopback only, but --grpc-addr is "0.0.0.0:7890"');
     expect(() => load({ flags: { dev: true, httpAddr: "192.168.1.5:80" } })).toThrow("--http-addr");
+    expect(() => load({ flags: { dev: true, httpAddr: "127.999.0.1:80" } })).toThrow("--dev listens on loopback only");
     expect(() => load({ flags: { dev: true }, env: { ROOMGATE_GRPC_ADDR: "[::]:1" } })).toThrow("ROOMGATE_GRPC_ADDR");
     expect(() => load({ flags: { dev: true, config: "c.yaml" }, files: { "c.yaml": "http_addr: example.com:80\n" } })).toThrow("http_addr in c.yaml");
   });
