@@ -13,7 +13,7 @@ import { createSqliteParticipantStore } from "./participants/sqlite-store.js";
 import { systemTimers, type Timers } from "./participants/timers.js";
 import { createParticipantService } from "./services/participant-service.js";
 import { createRoomServiceCompat } from "./services/room-service-compat.js";
-import { createTokenService } from "./services/token-service.js";
+import { createClientHolder, createTokenService, type ClientHolder } from "./services/token-service.js";
 import { createTokenVerifier } from "./services/token-verifier.js";
 import { addGrpcService } from "./transport/grpc-adapter.js";
 import { splitHostPort } from "./transport/host-port.js";
@@ -32,6 +32,8 @@ export interface RunningServer {
   httpPort: number;
   /** The key ring in force; `replace` it to reload keys without dropping requests. */
   keys: KeyProvider;
+  /** The CreateToken client credentials in force; `replace` them to reload clients the same way. */
+  clients: ClientHolder;
   /** Stops accepting calls, ends streams, waits for in-flight calls (up to the grace period), then closes. */
   close(graceMs?: number): Promise<void>;
 }
@@ -92,7 +94,8 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
     throw err;
   });
   const verifier = createTokenVerifier({ keys, clock: deps.clock, policy: cfg.policy, live: registry.liveState });
-  const tokenService = createTokenService({ keys, clock: deps.clock, verifier, clients: () => cfg.clients, mint: cfg.mint });
+  const clients = createClientHolder(cfg.clients);
+  const tokenService = createTokenService({ keys, clock: deps.clock, verifier, clients: () => clients.current(), mint: cfg.mint });
 
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": cfg.maxRequestBytes });
   const adapterDeps = { log, shutdown: shutdown.signal };
@@ -162,5 +165,5 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
     })();
     return closing;
   };
-  return { grpcPort, httpPort, keys, close };
+  return { grpcPort, httpPort, keys, clients, close };
 }

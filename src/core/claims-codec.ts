@@ -194,16 +194,27 @@ const TRI_STATE = new Set([
   "canPublish", "canSubscribe", "canPublishData", "canUpdateOwnMetadata", "canSubscribeMetrics", "canManageAgentSession",
 ]);
 
+/** Choices of encodePayload that differ between kinds of token. */
+export interface EncodeOptions {
+  /** Also write the `identity` claim, as LiveKit's server does in refreshed tokens (verifiers ignore it). */
+  identityClaim?: boolean;
+}
+
 /**
  * Builds the JWT payload object in Go's field order: registered claims first,
  * then grants; empty and unset fields omitted, explicit tri-state `false` kept.
  */
-export function encodePayload(reg: Required<Pick<RegisteredClaims, "iss" | "exp" | "nbf" | "iat">> & { sub?: string }, g: ClaimGrants): Record<string, JsonValue> {
+export function encodePayload(
+  reg: Required<Pick<RegisteredClaims, "iss" | "exp" | "nbf" | "iat">> & { sub?: string },
+  g: ClaimGrants,
+  opts: EncodeOptions = {},
+): Record<string, JsonValue> {
   const out: Record<string, unknown> = { iss: reg.iss };
   if (reg.sub) out.sub = reg.sub;
   out.exp = reg.exp;
   out.nbf = reg.nbf;
   out.iat = reg.iat;
+  if (opts.identityClaim && g.identity) out.identity = g.identity;
   if (g.name) out.name = g.name;
   if (g.kind) out.kind = g.kind;
   if (g.kindDetails && g.kindDetails.length > 0) out.kindDetails = g.kindDetails;

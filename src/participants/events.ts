@@ -15,6 +15,16 @@ export interface ParticipantEvent {
   revokedThrough?: number;
 }
 
+/** A watermark recorded for an identity without a participant record (a leaked token revoked before any join). */
+export interface RevocationNotice {
+  room: string;
+  identity: string;
+  revokedThrough: number;
+}
+
+/** Receives revocation notices; must not throw (a throwing listener is logged and skipped). */
+export type RevocationListener = (notice: RevocationNotice) => void;
+
 /** Receives events; must not throw (a throwing listener is logged and skipped). */
 export type EventListener = (event: ParticipantEvent) => void;
 
@@ -33,12 +43,17 @@ export interface ParticipantEvents {
   subscribe(room: string, identity: string, listener: EventListener): Unsubscribe;
   /** Listens to every participant (keeps per-process indexes in step with other processes). */
   subscribeAll(listener: EventListener): Unsubscribe;
+  /** Delivers a revocation notice to every `subscribeRevocations` listener; watchers never see it. */
+  publishRevocation(notice: RevocationNotice): Promise<void>;
+  /** Listens to revocation notices of every identity (keeps per-process indexes in step). */
+  subscribeRevocations(listener: RevocationListener): Unsubscribe;
 }
 
 /** Creates an in-process bus; delivery is synchronous and in subscription order. */
 export function createInProcessEvents(log: Logger = silentLogger): ParticipantEvents {
   const byKey = new Map<string, Set<EventListener>>();
   const all = new Set<EventListener>();
+  const revocations = new Set<RevocationListener>();
 
   const deliver = (listeners: Iterable<EventListener>, event: ParticipantEvent): void => {
     // A snapshot, so listeners that unsubscribe while being called do not skip their neighbours.
@@ -76,6 +91,22 @@ export function createInProcessEvents(log: Logger = silentLogger): ParticipantEv
       all.add(entry);
       return () => {
         all.delete(entry);
+      };
+    },
+    async publishRevocation(notice) {
+      for (const listener of [...revocations]) {
+        try {
+          listener(notice);
+        } catch (err) {
+          log.error("revocation listener failed", { err });
+        }
+      }
+    },
+    subscribeRevocations(listener) {
+      const entry: RevocationListener = (n) => listener(n);
+      revocations.add(entry);
+      return () => {
+        revocations.delete(entry);
       };
     },
   };

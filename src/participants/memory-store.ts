@@ -1,5 +1,5 @@
-import { RoomgateError } from "../core/errors.js";
-import { cloneRecord, liveEntryOf, markRemoved, mergeJoin, participantKey, type LiveEntry, type ParticipantRecord } from "./model.js";
+import { RoomgateError, tokenError } from "../core/errors.js";
+import { cloneRecord, isRevoked, liveEntryOf, markRemoved, mergeJoin, participantKey, type LiveEntry, type ParticipantRecord } from "./model.js";
 import type { ParticipantStore, RemoveResult, UpdateResult } from "./store.js";
 
 /** Creates a store that keeps everything in this instance's Maps (unit tests, throw-away runs). */
@@ -32,9 +32,10 @@ export function createMemoryParticipantStore(): ParticipantStore {
         .sort((a, b) => (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0))
         .map(cloneRecord);
     },
-    async join(candidate) {
+    async join(candidate, issuedAtSec) {
       ready();
       const key = participantKey(candidate.room, candidate.identity);
+      if (isRevoked(issuedAtSec, watermarks.get(key)?.through)) throw tokenError("token_revoked");
       const next = mergeJoin(records.get(key), candidate);
       records.set(key, next);
       return cloneRecord(next);

@@ -72,6 +72,16 @@ export function mergeJoin(existing: ParticipantRecord | undefined, candidate: Pa
   return next;
 }
 
+/**
+ * Whether a token issued at `issuedSec` (its `iat`, else `nbf`) is revoked by
+ * `revokedThrough`; a token with neither cannot prove it came after the revocation.
+ * The same rule as the token verifier's, so a store refuses exactly what verification would.
+ */
+export function isRevoked(issuedSec: number | undefined, revokedThrough: number | undefined): boolean {
+  if (revokedThrough === undefined) return false;
+  return issuedSec === undefined || Math.floor(issuedSec) <= revokedThrough;
+}
+
 /** The record after a removal at `nowMs`. */
 export function markRemoved(existing: ParticipantRecord, nowMs: number): ParticipantRecord {
   return { ...cloneRecord(existing), state: "removed", updatedAtMs: nowMs, version: existing.version + 1 };

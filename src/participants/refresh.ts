@@ -1,19 +1,27 @@
-import type { ClaimGrants } from "../core/grants.js";
+import { encodePayload } from "../core/claims-codec.js";
+import { isParticipantKind, type ClaimGrants } from "../core/grants.js";
 import type { HmacKey } from "../core/hmac-key.js";
-import { mintToken, type MintedToken } from "../core/minting.js";
+import { signJwt } from "../core/jwt.js";
+import type { MintedToken } from "../core/minting.js";
 import type { ParticipantRecord } from "./model.js";
+
+/** LiveKit's kind round trip (kindToProto, then lowercase): a known kind in any case, else "standard". */
+export function refreshKind(kind: string): string {
+  const lower = kind.toLowerCase();
+  return isParticipantKind(lower) ? lower : "standard";
+}
 
 /**
  * The claims of a refreshed token, as LiveKit's `refreshToken` copies them:
- * name, identity, kind (always, "standard" when none), metadata, attributes,
- * video, roomConfig, roomPreset. sip, agent, inference, observability,
- * kindDetails and sha256 are dropped (livekit-auth.md §4.5).
+ * name, identity, kind (always, "standard" when none or unknown), metadata,
+ * attributes, video, roomConfig, roomPreset. sip, agent, inference,
+ * observability, kindDetails and sha256 are dropped (livekit-auth.md §4.5).
  */
 export function refreshGrants(r: ParticipantRecord): ClaimGrants {
   const g: ClaimGrants = {
     identity: r.identity,
     name: r.name,
-    kind: r.kind || "standard",
+    kind: refreshKind(r.kind),
     metadata: r.metadata,
     attributes: { ...r.attributes },
     video: structuredClone(r.video),
@@ -31,11 +39,14 @@ export function refreshTtlSeconds(r: ParticipantRecord, nowSec: number, minTtlSe
 /**
  * Mints a refreshed token. It is issued no earlier than one second after the
  * identity's revocation watermark, so a rejoin in the second of a revocation
- * does not hand out a token that is refused on arrival.
+ * does not hand out a token that is refused on arrival. Signed here rather than
+ * through `mintToken` because refreshed tokens carry LiveKit's extra `identity`
+ * claim and the refresh rule, not the CreateToken cap, decides their lifetime.
  */
 export function mintRefreshToken(key: HmacKey, r: ParticipantRecord, nowSec: number, minTtlSeconds: number, revokedThrough?: number): MintedToken {
   const issuedAt = revokedThrough === undefined ? nowSec : Math.max(nowSec, revokedThrough + 1);
-  const ttl = refreshTtlSeconds(r, issuedAt, minTtlSeconds);
-  // The refresh rule, not the CreateToken cap, decides the lifetime.
-  return mintToken(key, { grants: refreshGrants(r), ttlSeconds: ttl }, issuedAt, { defaultTtlSeconds: ttl, maxTtlSeconds: ttl });
+  const expiresAt = issuedAt + Math.floor(refreshTtlSeconds(r, issuedAt, minTtlSeconds));
+  const grants = refreshGrants(r);
+  const payload = encodePayload({ iss: key.apiKey, sub: r.identity, exp: expiresAt, nbf: issuedAt, iat: issuedAt }, grants, { identityClaim: true });
+  return { token: signJwt(key, payload), apiKey: key.apiKey, grants, issuedAt, notBefore: issuedAt, expiresAt };
 }

@@ -6,13 +6,13 @@ import type { KeyProvider } from "../core/keys.js";
 import type { LiveStateView } from "../core/live-state.js";
 import type { MintedToken } from "../core/minting.js";
 import { silentLogger, type Logger } from "../log.js";
-import type { EventListener, ParticipantEvent, ParticipantEvents, Unsubscribe } from "./events.js";
+import type { EventListener, ParticipantEvent, ParticipantEvents, RevocationNotice, Unsubscribe } from "./events.js";
 import { createLiveIndex } from "./live-index.js";
 import { joinCandidate, type ParticipantRecord } from "./model.js";
 import { mintRefreshToken } from "./refresh.js";
 import type { ParticipantStore } from "./store.js";
 import type { Timers } from "./timers.js";
-import { applyUpdate, checkUpdateLimits, sameContent, type ParticipantUpdate } from "./update-rules.js";
+import { applyUpdate, checkJoinLimits, checkUpdateLimits, sameContent, type ParticipantUpdate } from "./update-rules.js";
 import { createWatcherSet } from "./watchers.js";
 
 /** Dependencies of the registry; all injected. */
@@ -50,14 +50,23 @@ export interface ParticipantRegistry {
   list(room: string): Promise<ParticipantRecord[]>;
   /**
    * Marks a participant removed; with `revokeTokens`, refuses its tokens issued
-   * through this second, or through `revokeThroughSec` when given (LiveKit's `revoke_token_ts`).
+   * through this second, or through `revokeThroughSec` when given (LiveKit's `revoke_token_ts`,
+   * at most MAX_REVOKE_AHEAD_SECONDS ahead). With `revokeTokens`, an identity that never joined
+   * gets the watermark too and the result is undefined; without it, it is `participant_not_found`.
    */
-  remove(room: string, identity: string, revokeTokens: boolean, revokeThroughSec?: number): Promise<ParticipantRecord>;
+  remove(room: string, identity: string, revokeTokens: boolean, revokeThroughSec?: number): Promise<ParticipantRecord | undefined>;
   /** A fresh token for an active participant, with its current permission. */
   refresh(room: string, identity: string): Promise<ParticipantWithToken>;
   /** Streams an active participant's events, starting with a fresh token; returns the way to stop. */
   watch(room: string, identity: string, listener: EventListener): Promise<Unsubscribe>;
 }
+
+/**
+ * How far ahead of now a given revocation watermark may lie (LiveKit Cloud's own
+ * one-minute leeway). Watermarks only rise, so a timestamp in milliseconds by mistake
+ * would otherwise lock the identity out for millennia.
+ */
+export const MAX_REVOKE_AHEAD_SECONDS = 60;
 
 /** Attempts at an optimistic update before giving up; conflicts only come from concurrent admins. */
 export const MAX_UPDATE_ATTEMPTS = 8;
@@ -69,6 +78,13 @@ function requireKey(room: string, identity?: string): void {
   if (identity !== undefined && !identity) throw invalidArgument("identity", "is required");
 }
 
+function checkRevokeThrough(sec: number, nowSec: number): void {
+  if (!(Number.isSafeInteger(sec) && sec >= 0)) throw invalidArgument("revoke_token_ts", "is out of range");
+  if (sec > nowSec + MAX_REVOKE_AHEAD_SECONDS) {
+    throw invalidArgument("revoke_token_ts", `is more than ${MAX_REVOKE_AHEAD_SECONDS} s ahead (seconds, not milliseconds)`);
+  }
+}
+
 /** Creates the registry; call `start()` before use. */
 export function createParticipantRegistry(deps: ParticipantRegistryDeps): ParticipantRegistry {
   const { store, events, clock, settings } = deps;
@@ -77,6 +93,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const watchers = createWatcherSet(log);
   let stopTimer: (() => void) | undefined;
   let unsubscribeAll: Unsubscribe | undefined;
+  let unsubscribeRevocations: Unsubscribe | undefined;
 
   const ready = (): void => {
     if (!index.loaded) throw new RoomgateError("store_unavailable");
@@ -89,6 +106,13 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       await events.publish(event);
     } catch (err) {
       log.warn("participant event not published", { cause: event.cause, err });
+    }
+  };
+  const publishRevocation = async (notice: RevocationNotice): Promise<void> => {
+    try {
+      await events.publishRevocation(notice);
+    } catch (err) {
+      log.warn("revocation notice not published", { err });
     }
   };
   const activeOrThrow = async (room: string, identity: string): Promise<ParticipantRecord> => {
@@ -117,13 +141,15 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
         index.applyRecord(e.participant);
         if (e.revokedThrough !== undefined) index.applyRevocation(e.participant.room, e.participant.identity, e.revokedThrough);
       });
+      unsubscribeRevocations = events.subscribeRevocations((n) => index.applyRevocation(n.room, n.identity, n.revokedThrough));
       index.load(await store.loadLiveState());
       stopTimer = deps.timers.every(settings.refreshIntervalSeconds * 1000, refreshWatched);
     },
     stop() {
       stopTimer?.();
       unsubscribeAll?.();
-      stopTimer = unsubscribeAll = undefined;
+      unsubscribeRevocations?.();
+      stopTimer = unsubscribeAll = unsubscribeRevocations = undefined;
     },
     async join(t) {
       ready();
@@ -131,7 +157,10 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       if (!g.video?.roomJoin) throw grantMissing("roomJoin");
       if (!g.video.room) throw invalidArgument("token", "names no room");
       if (!t.identity) throw invalidArgument("token", "names no identity");
-      const participant = await store.join(joinCandidate(t, g.video.room, clock.nowMs()));
+      const candidate = joinCandidate(t, g.video.room, clock.nowMs());
+      checkJoinLimits(candidate, settings.limits);
+      // The store re-checks the watermark in the join's own step; the verifier's check may predate a removal.
+      const participant = await store.join(candidate, t.issuedAt ?? t.notBefore);
       index.applyRecord(participant);
       const token = mint(participant);
       await publish({ cause: "joined", participant, token });
@@ -168,13 +197,21 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
     },
     async remove(room, identity, revokeTokens, revokeThroughSec) {
       requireKey(room, identity);
-      if (revokeThroughSec !== undefined && !(Number.isSafeInteger(revokeThroughSec) && revokeThroughSec >= 0)) {
-        throw invalidArgument("revoke_token_ts", "is out of range");
-      }
+      if (revokeThroughSec !== undefined) checkRevokeThrough(revokeThroughSec, nowSeconds(clock));
       ready();
       const through = revokeThroughSec ?? nowSeconds(clock);
       const opts = revokeTokens ? { nowMs: clock.nowMs(), revokeThroughSec: through } : { nowMs: clock.nowMs() };
-      const res = await store.remove(room, identity, opts);
+      let res = await store.remove(room, identity, opts);
+      if (!res && revokeTokens) {
+        // Revoking an identity that never joined is how a leaked, unused token is cut off.
+        const mark = await store.revoke(room, identity, through);
+        index.applyRevocation(room, identity, mark);
+        await publishRevocation({ room, identity, revokedThrough: mark });
+        // A join that landed between the first removal and the watermark was not refused; remove it now.
+        // Joins after the watermark with an older token are refused inside store.join.
+        res = await store.remove(room, identity, opts);
+        if (!res) return undefined;
+      }
       if (!res) throw notFound();
       index.applyRecord(res.record);
       if (res.revokedThrough !== undefined) index.applyRevocation(room, identity, res.revokedThrough);

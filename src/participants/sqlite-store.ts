@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join as joinPath } from "node:path";
 import Database from "better-sqlite3";
-import { RoomgateError } from "../core/errors.js";
-import { liveEntryOf, markRemoved, mergeJoin, type LiveEntry, type ParticipantRecord } from "./model.js";
+import { RoomgateError, tokenError } from "../core/errors.js";
+import { isRevoked, liveEntryOf, markRemoved, mergeJoin, type LiveEntry, type ParticipantRecord } from "./model.js";
 import { COLUMNS, fromRow, migrate, toRow, type ParticipantRow } from "./sqlite-schema.js";
 import type { ParticipantStore, RemoveResult, UpdateResult } from "./store.js";
 
@@ -76,7 +76,8 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): Particip
 
   // Each change is one IMMEDIATE transaction: the write lock is taken before the read, so the
   // read-check-write of a change cannot interleave with another connection's.
-  const joinTx = db.transaction((candidate: ParticipantRecord) => {
+  const joinTx = db.transaction((candidate: ParticipantRecord, issuedAtSec: number | undefined) => {
+    if (isRevoked(issuedAtSec, watermark(candidate.room, candidate.identity))) throw tokenError("token_revoked");
     const next = mergeJoin(read(candidate.room, candidate.identity), candidate);
     q.put.run(toRow(next));
     return next;
@@ -114,7 +115,7 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): Particip
   return {
     get: (room, identity) => run(() => read(room, identity)),
     listActive: (room) => run(() => q.list.all(room).map(fromRow)),
-    join: (candidate) => run(() => joinTx.immediate(candidate)),
+    join: (candidate, issuedAtSec) => run(() => joinTx.immediate(candidate, issuedAtSec)),
     update: (next, expectedVersion) => run(() => updateTx.immediate(next, expectedVersion)),
     remove: (room, identity, o) => run(() => removeTx.immediate(room, identity, o.nowMs, o.revokeThroughSec)),
     revoke: (room, identity, throughSec) => run(() => revokeTx.immediate(room, identity, throughSec)),

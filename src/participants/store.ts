@@ -24,8 +24,12 @@ export interface ParticipantStore {
   get(room: string, identity: string): Promise<ParticipantRecord | undefined>;
   /** Active participants of a room, ordered by identity. */
   listActive(room: string): Promise<ParticipantRecord[]>;
-  /** Inserts or re-activates a participant from a candidate record (see `mergeJoin`); returns what was stored. */
-  join(candidate: ParticipantRecord): Promise<ParticipantRecord>;
+  /**
+   * Inserts or re-activates a participant from a candidate record (see `mergeJoin`); returns what was stored.
+   * `issuedAtSec` is the join token's `iat`, else `nbf`: at or below the identity's watermark the join is
+   * refused with `token_revoked` in the same step, so a concurrent removal with revocation cannot be undone.
+   */
+  join(candidate: ParticipantRecord, issuedAtSec: number | undefined): Promise<ParticipantRecord>;
   /** Stores `next` with version `expectedVersion + 1` if the stored version is still `expectedVersion`. */
   update(next: ParticipantRecord, expectedVersion: number): Promise<UpdateResult>;
   /** Marks a participant removed and, with `revokeThroughSec`, raises its revocation watermark in the same step. */

@@ -32,6 +32,19 @@ export function checkUpdateLimits(u: ParticipantUpdate, limits: ParticipantLimit
   }
 }
 
+/** LiveKit's ValidateConnectRequest cap on identity and room name, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 256;
+
+/**
+ * The size checks a join runs on what its token carries: LiveKit's identity and
+ * room caps, plus the UpdateParticipant limits, so a token cannot store what an admin could not.
+ */
+export function checkJoinLimits(r: ParticipantRecord, limits: ParticipantLimits): void {
+  if (bytes(r.identity) > MAX_KEY_BYTES) throw invalidArgument("identity", `exceeds ${MAX_KEY_BYTES} bytes`);
+  if (bytes(r.room) > MAX_KEY_BYTES) throw invalidArgument("room", `exceeds ${MAX_KEY_BYTES} bytes`);
+  checkUpdateLimits({ name: r.name, metadata: r.metadata, attributes: r.attributes }, limits);
+}
+
 /** The record after an update at `nowMs`, with LiveKit's UpdateParticipant semantics (livekit-auth.md §4.3). */
 export function applyUpdate(cur: ParticipantRecord, u: ParticipantUpdate, nowMs: number): ParticipantRecord {
   const next: ParticipantRecord = { ...structuredClone(cur), updatedAtMs: nowMs };

@@ -22,8 +22,6 @@ export interface WatcherSet {
   watched(): Array<{ room: string; identity: string }>;
   /** Delivers an event to every open watcher of its participant. */
   deliverLocal(event: ParticipantEvent): void;
-  /** Open watchers of (room, identity). */
-  count(room: string, identity: string): number;
 }
 
 /** Creates an empty watcher set. */
@@ -65,9 +63,6 @@ export function createWatcherSet(log: Logger = silentLogger): WatcherSet {
     deliverLocal(event) {
       const slot = byKey.get(participantKey(event.participant.room, event.participant.identity));
       if (slot) for (const w of [...slot.watchers]) w.deliver(event);
-    },
-    count(room, identity) {
-      return byKey.get(participantKey(room, identity))?.watchers.size ?? 0;
     },
   };
 }

@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { grantMissing, RoomgateError, tokenError } from "../core/errors.js";
+import { RoomgateError, tokenError } from "../core/errors.js";
 import { toPermission } from "../core/grants.js";
-import type { VerifiedToken } from "../core/jwt.js";
 import type { ParticipantEvent, EventCause as DomainCause } from "../participants/events.js";
 import type { ParticipantRecord } from "../participants/model.js";
+import { refreshKind } from "../participants/refresh.js";
 import type { ParticipantRegistry } from "../participants/registry.js";
 import {
   EventCause, GetParticipantResponseSchema, JoinRoomResponseSchema, ListParticipantsResponseSchema, ParticipantSchema,
@@ -13,6 +13,7 @@ import {
 } from "../../gen/roomgate/v1/participant_service_pb.js";
 import type { CallContext } from "../transport/call-context.js";
 import type { ImplOf } from "../transport/grpc-adapter.js";
+import { authorizeRoomAdmin, authorizeWatcher } from "./authorization.js";
 import { kindEnum, permissionFromProto, permissionToProto, timestampFromSeconds } from "./claims-convert.js";
 import type { TokenVerifier } from "./token-verifier.js";
 
@@ -20,25 +21,6 @@ import type { TokenVerifier } from "./token-verifier.js";
 export interface ParticipantServiceDeps {
   registry: ParticipantRegistry;
   verifier: TokenVerifier;
-}
-
-/** Verifies the caller's bearer token; no token is `caller_unauthenticated`, a bad one keeps its `token_*` reason. */
-export async function authenticateCaller(verifier: TokenVerifier, ctx: CallContext): Promise<VerifiedToken> {
-  if (!ctx.credential) throw new RoomgateError("caller_unauthenticated");
-  return (await verifier.verify(ctx.credential)).token;
-}
-
-/** Whether a verified token is LiveKit's room admin for `room` (EnsureAdminPermission: exact room match). */
-export function isRoomAdmin(t: VerifiedToken, room: string): boolean {
-  const v = t.grants.video;
-  return v?.roomAdmin === true && v.room === room;
-}
-
-/** Authenticates the caller and requires `roomAdmin` for `room`; runs before any lookup so NOT_FOUND reveals nothing. */
-export async function authorizeRoomAdmin(verifier: TokenVerifier, ctx: CallContext, room: string): Promise<VerifiedToken> {
-  const t = await authenticateCaller(verifier, ctx);
-  if (!isRoomAdmin(t, room)) throw grantMissing("roomAdmin", room);
-  return t;
 }
 
 const CAUSE: Record<DomainCause, EventCause> = {
@@ -56,8 +38,8 @@ export function participantToProto(r: ParticipantRecord): Participant {
     name: r.name,
     metadata: r.metadata,
     attributes: r.attributes,
-    // Refreshed tokens always say "standard" for a participant whose token named no kind (LiveKit), so the record agrees.
-    kind: kindEnum(r.kind || "standard"),
+    // Refreshed tokens say "standard" for a participant whose token named no or an unknown kind (LiveKit), so the record agrees.
+    kind: kindEnum(refreshKind(r.kind)),
     permission: permissionToProto(toPermission(r.video)),
     state: r.state === "active" ? ParticipantState.ACTIVE : ParticipantState.REMOVED,
     joinedAt: timestampFromMs(r.joinedAtMs),
@@ -74,8 +56,8 @@ function watchResponse(e: ParticipantEvent): WatchParticipantResponse {
   });
 }
 
-// Each pushed token supersedes the ones before it, so a reader that falls this far behind only loses stale tokens.
-const MAX_QUEUED_EVENTS = 32;
+/** Events a watch stream holds for a slow reader; each pushed token supersedes the ones before it, so only stale ones are lost. */
+export const MAX_QUEUED_EVENTS = 32;
 
 /**
  * Turns registry events into a stream that ends after `removed` or when the
@@ -153,10 +135,7 @@ export function createParticipantService(deps: ParticipantServiceDeps): ImplOf<t
     },
 
     async *watchParticipant(req, ctx) {
-      const t = await authenticateCaller(verifier, ctx);
-      // The participant itself may watch with its own (verified, unrevoked) token.
-      const self = t.identity !== "" && t.identity === req.identity && t.grants.video?.room === req.room;
-      if (!self && !isRoomAdmin(t, req.room)) throw grantMissing("roomAdmin", req.room);
+      await authorizeWatcher(verifier, ctx, req.room, req.identity);
       yield* watchStream(registry, req.room, req.identity, ctx.signal);
     },
 

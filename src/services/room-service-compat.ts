@@ -10,7 +10,7 @@ import {
   type ParticipantInfo, type ParticipantPermission, type RoomService,
 } from "../../gen/livekit/room_service_pb.js";
 import type { ImplOf } from "../transport/grpc-adapter.js";
-import { authorizeRoomAdmin } from "./participant-service.js";
+import { authorizeRoomAdmin } from "./authorization.js";
 import type { TokenVerifier } from "./token-verifier.js";
 
 /** Dependencies of the LiveKit RoomService compatibility routes. */
@@ -96,7 +96,8 @@ export function createRoomServiceCompat(deps: RoomServiceCompatDeps): ImplOf<typ
     async removeParticipant(req, ctx) {
       await authorizeRoomAdmin(verifier, ctx, req.room);
       const ts = req.revokeTokenTs;
-      // LiveKit's revoke_token_ts names the watermark itself; zero means "do not revoke".
+      // LiveKit's revoke_token_ts names the watermark itself; zero means "do not revoke". The registry refuses
+      // one more than a minute ahead, and records it even for an identity that never joined.
       await registry.remove(req.room, req.identity, ts !== 0n, ts === 0n ? undefined : Number(ts));
       return create(RemoveParticipantResponseSchema);
     },

@@ -15,9 +15,28 @@ export interface TokenServiceDeps {
   keys: KeyProvider;
   clock: Clock;
   verifier: TokenVerifier;
-  /** Clients allowed to call CreateToken (read per call so a reload takes effect). */
+  /** Clients allowed to call CreateToken (read per call so a reload, ClientHolder.replace, takes effect). */
   clients: () => readonly ClientCredential[];
   mint: MintLimits;
+}
+
+/** The client credentials in force; `replace` swaps them (on SIGHUP) without dropping calls. */
+export interface ClientHolder {
+  /** The clients CreateToken accepts now. */
+  current(): readonly ClientCredential[];
+  /** Swaps the whole list at once, so a call sees either the old clients or the new ones. */
+  replace(clients: readonly ClientCredential[]): void;
+}
+
+/** A ClientHolder starting with `initial`; a copy is kept, so later changes to the caller's array do not leak in. */
+export function createClientHolder(initial: readonly ClientCredential[]): ClientHolder {
+  let clients: readonly ClientCredential[] = [...initial];
+  return {
+    current: () => clients,
+    replace: (next) => {
+      clients = [...next];
+    },
+  };
 }
 
 // Grant enum values follow REQUIREMENTS' order, offset by UNSPECIFIED.

@@ -80,3 +80,19 @@ describe("parsePayload copies", () => {
     expect(payload).toStrictEqual({ video: { roomJoin: true, room: "r" }, sip: { call: true } });
   });
 });
+
+describe("encodePayload identityClaim option", () => {
+  const g: ClaimGrants = { identity: "c1", name: "n", video: { roomJoin: true, room: "r" } };
+
+  it("writes identity right after the registered claims, as LiveKit's refreshed tokens do", () => {
+    const out = encodePayload({ ...REG, sub: "c1" }, g, { identityClaim: true });
+    expect(Object.keys(out)).toEqual(["iss", "sub", "exp", "nbf", "iat", "identity", "name", "video"]);
+    expect(out.identity).toBe("c1");
+  });
+
+  it("leaves other tokens without it, and omits an empty identity", () => {
+    expect(encodePayload({ ...REG, sub: "c1" }, g)).not.toHaveProperty("identity");
+    expect(encodePayload({ ...REG, sub: "c1" }, g, {})).not.toHaveProperty("identity");
+    expect(encodePayload(REG, { ...g, identity: "" }, { identityClaim: true })).not.toHaveProperty("identity");
+  });
+});

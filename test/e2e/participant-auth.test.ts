@@ -207,6 +207,18 @@ describe("invalid_argument for LiveKit's size limits, with the field name", () =
     expect(showTwirp(await twirpCall(s.twirpUrl, PS, "UpdateParticipant", req, ADMIN))).toBe(twirpText(c.expect));
   });
 
+  it.each([
+    ["identity", { sub: `${"é".repeat(128)}a` }],
+    ["room", { video: { roomJoin: true, room: `${"é".repeat(128)}a` } }],
+    ["name", { name: "n".repeat(257) }],
+    ["metadata", { metadata: "m".repeat(512 * KIB + 1) }],
+    ["attributes", { attributes: { a: "v".repeat(64 * KIB) } }],
+  ])("JoinRoom refuses a token whose %s is over LiveKit's limit", async (field, claims) => {
+    const token = sign({ sub: "big-joiner", video: { roomJoin: true, room: ROOM }, ...claims });
+    expect(showGrpc(await grpcOutcome(calls.join(token)))).toBe(grpcText({ invalid: field }));
+    expect(showTwirp(await twirpCall(s.twirpUrl, PS, "JoinRoom", { token }))).toBe(twirpText({ invalid: field }));
+  });
+
   it("an empty identity or room is a bad field for an admin of the room", async () => {
     expect(showGrpc(await grpcOutcome(calls.get(ROOM, "", ADMIN)))).toBe(grpcText({ invalid: "identity" }));
     expect(showTwirp(await twirpCall(s.twirpUrl, PS, "RemoveParticipant", { room: ROOM, identity: "" }, ADMIN))).toBe(twirpText({ invalid: "identity" }));

@@ -128,6 +128,20 @@ describe("a revoked token stays revoked across restarts; a newer one works", () 
     expect(oldAfter).toEqual(allRevoked(oldAfter));
   });
 
+  it("a leaked token of an identity that never joined stays revoked across a restart", async () => {
+    const leaked = joinToken("never-joined");
+    const leakedHost = hostToken({ sub: "never-host" });
+    expect(show(await grpcOutcome(calls.remove(ROOM, "never-joined", true, boss())))).toBe("OK");
+    const res = await twirpCall(s!.twirpUrl, "livekit.RoomService", "RemoveParticipant",
+      { room: ROOM, identity: "never-host", revoke_token_ts: String(nowSeconds(clock)) }, boss());
+    expect(res.status).toBe(200);
+    clock.advance(1_000);
+    await restart();
+    expect(show(await grpcOutcome(calls.join(leaked)))).toBe(REVOKED);
+    expect(show(await grpcOutcome(calls.list(ROOM, leakedHost)))).toBe(REVOKED);
+    expect(show(await grpcOutcome(calls.join(joinToken("never-joined"))))).toBe("OK");
+  });
+
   it("LiveKit's revoke_token_ts watermark is kept exactly across a restart", async () => {
     const at = (sec: number) => joinToken("late", { iat: sec, nbf: sec });
     await calls.join(at(nowSeconds(clock)));

@@ -38,4 +38,19 @@ describe("in-process events", () => {
     await bus.publish({ cause: "joined", participant: record("ab", { room: "r1" }) });
     expect(got).toEqual([]);
   });
+
+  it("delivers revocation notices to their own subscribers only, past a throwing one, until unsubscribed", async () => {
+    const bus = createInProcessEvents();
+    const got: string[] = [];
+    bus.subscribe("r1", "a", () => got.push("watcher"));
+    bus.subscribeAll(() => got.push("all"));
+    bus.subscribeRevocations(() => {
+      throw new Error("boom");
+    });
+    const off = bus.subscribeRevocations((n) => got.push(`revoked:${n.identity}:${n.revokedThrough}`));
+    await expect(bus.publishRevocation({ room: "r1", identity: "a", revokedThrough: 7 })).resolves.toBeUndefined();
+    off();
+    await bus.publishRevocation({ room: "r1", identity: "a", revokedThrough: 8 });
+    expect(got).toEqual(["revoked:a:7"]);
+  });
 });

@@ -17,6 +17,8 @@ import { createTokenVerifier, type TokenVerifier } from "../../src/services/toke
 
 /** 2026-01-01T00:00:00Z, a whole second. */
 export const T0_MS = Date.UTC(2026, 0, 1);
+/** T0 in Unix seconds: the issue second store tests give their joins. */
+export const ISSUED = T0_MS / 1000;
 /** Signing key of the test ring (the default key). */
 export const API_KEY = "APIdefault";
 /** A second configured key, used to mint join tokens, so the refresh key choice is visible. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TOKEN_POLICY, decodeJwt, verifyJwt } from "../../src/core/jwt.js";
-import { mintRefreshToken, refreshGrants, refreshTtlSeconds } from "../../src/participants/refresh.js";
+import { mintRefreshToken, refreshGrants, refreshKind, refreshTtlSeconds } from "../../src/participants/refresh.js";
 import { API_KEY, record, testKeys, T0_MS } from "./fixtures.js";
 
 const NOW = T0_MS / 1000;
@@ -22,8 +22,41 @@ describe("refreshGrants", () => {
     const keys = testKeys();
     const minted = mintRefreshToken(keys.current().defaultKey, record("a"), NOW, 600);
     const payload = JSON.parse(Buffer.from(minted.token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
-    expect(Object.keys(payload).sort()).toEqual(["exp", "iat", "iss", "kind", "name", "nbf", "sub", "video"]);
+    expect(Object.keys(payload).sort()).toEqual(["exp", "iat", "identity", "iss", "kind", "name", "nbf", "sub", "video"]);
     expect(decodeJwt(minted.token).grants.kind).toBe("standard");
+  });
+});
+
+describe("refreshed token shape (livekit-auth.md §4.5)", () => {
+  it("matches LiveKit's example after {canPublish:false, canSubscribe:true} + metadata", () => {
+    const keys = testKeys();
+    const r = record("c1", {
+      name: "Carol", metadata: "metadata", room: "r", joinExpiresAt: NOW + 100,
+      video: {
+        roomJoin: true, room: "r", canPublish: false, canSubscribe: true, canPublishData: false,
+        canUpdateOwnMetadata: false, canSubscribeMetrics: false, canManageAgentSession: false,
+      },
+    });
+    const minted = mintRefreshToken(keys.current().defaultKey, r, NOW, 600);
+    const payload = JSON.parse(Buffer.from(minted.token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+    // Key set and values pinned; JSON key order need not match Go's.
+    expect(payload).toStrictEqual({
+      iss: API_KEY, sub: "c1", exp: NOW + 600, nbf: NOW, iat: NOW, identity: "c1", name: "Carol", kind: "standard",
+      video: {
+        roomJoin: true, room: "r", canPublish: false, canSubscribe: true, canPublishData: false,
+        canUpdateOwnMetadata: false, canSubscribeMetrics: false, canManageAgentSession: false,
+      },
+      metadata: "metadata",
+    });
+    expect(decodeJwt(minted.token).registered).toMatchObject({ sub: "c1" });
+  });
+
+  it("normalises the kind as Go's kindToProto round trip does: known in any case, else standard", () => {
+    expect(["", "standard", "AGENT", "Sip", "egress", "bridge", "connector", "ingress"].map(refreshKind))
+      .toEqual(["standard", "standard", "agent", "sip", "egress", "bridge", "connector", "ingress"]);
+    expect(refreshKind("robot")).toBe("standard");
+    expect(refreshGrants(record("a", { kind: "mystery" })).kind).toBe("standard");
+    expect(refreshGrants(record("a", { kind: "Agent" })).kind).toBe("agent");
   });
 });
 

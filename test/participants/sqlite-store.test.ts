@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_DB_FILE, createSqliteParticipantStore } from "../../src/participants/sqlite-store.js";
 import { SCHEMA_VERSION } from "../../src/participants/sqlite-schema.js";
-import { record, tempDir, T0_MS } from "./fixtures.js";
+import { ISSUED, record, tempDir, T0_MS } from "./fixtures.js";
 import { describeStoreContract } from "./store-contract.js";
 
 describeStoreContract("sqlite store", async () => {
@@ -30,9 +30,9 @@ describe("sqlite store: durability and schema", () => {
 
   it("keeps every acknowledged change across close and reopen", async () => {
     const s1 = createSqliteParticipantStore({ dataDir: t.dir });
-    const a = await s1.join(record("a", { attributes: { k: "v" }, roomConfig: { name: "r1" } }));
+    const a = await s1.join(record("a", { attributes: { k: "v" }, roomConfig: { name: "r1" } }), ISSUED);
     await s1.update({ ...a, metadata: "updated", permissionSetByAdmin: true, video: { ...a.video, canPublish: false } }, 1);
-    await s1.join(record("b"));
+    await s1.join(record("b"), ISSUED);
     await s1.remove("r1", "b", { nowMs: T0_MS + 1, revokeThroughSec: 1234 });
     const before = [await s1.get("r1", "a"), await s1.get("r1", "b"), await s1.loadLiveState()];
     await s1.close();
@@ -47,7 +47,7 @@ describe("sqlite store: durability and schema", () => {
   it("migrates an empty file to the current schema in WAL mode", async () => {
     writeFileSync(join(t.dir, DEFAULT_DB_FILE), "");
     const s = createSqliteParticipantStore({ dataDir: t.dir });
-    await s.join(record("a"));
+    await s.join(record("a"), ISSUED);
     await s.close();
     const raw = new Database(join(t.dir, DEFAULT_DB_FILE), { readonly: true });
     expect(raw.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
@@ -76,12 +76,12 @@ describe("sqlite store: durability and schema", () => {
     const s = createSqliteParticipantStore({ dataDir: t.dir, busyTimeoutMs: 0 });
     const other = new Database(join(t.dir, DEFAULT_DB_FILE));
     other.exec("BEGIN IMMEDIATE");
-    const err = await s.join(record("a")).catch((e: unknown) => e);
+    const err = await s.join(record("a"), ISSUED).catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: "store_unavailable", code: "UNAVAILABLE" });
     expect((err as Error).cause).toMatchObject({ code: "SQLITE_BUSY" });
     other.exec("COMMIT");
     other.close();
-    expect((await s.join(record("a"))).version).toBe(1);
+    expect((await s.join(record("a"), ISSUED)).version).toBe(1);
     await s.close();
   });
 

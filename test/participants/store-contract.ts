@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { toPermission } from "../../src/core/grants.js";
 import type { ParticipantStore } from "../../src/participants/store.js";
-import { record, T0_MS } from "./fixtures.js";
+import { ISSUED, record, T0_MS } from "./fixtures.js";
 
 /** The behaviour every ParticipantStore implementation must show. */
 export function describeStoreContract(name: string, open: () => Promise<{ store: ParticipantStore; cleanup: () => Promise<void> }>): void {
@@ -31,14 +31,14 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
         roomPreset: "preset",
         video: { roomJoin: true, room: "r1", canPublish: false, canPublishSources: ["camera"] },
       });
-      const stored = await store.join(c);
+      const stored = await store.join(c, ISSUED);
       expect(stored).toEqual({ ...c, version: 1 });
       expect(await store.get("r1", "a")).toEqual(stored);
     });
 
     it("does not share objects with callers", async () => {
       const c = record("a", { attributes: { k: "v" } });
-      await store.join(c);
+      await store.join(c, ISSUED);
       c.attributes.k = "changed";
       const got = (await store.get("r1", "a"))!;
       got.video.room = "elsewhere";
@@ -47,17 +47,17 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
     });
 
     it("lists only active participants of the room, ordered by identity", async () => {
-      await store.join(record("c"));
-      await store.join(record("a"));
-      await store.join(record("b"));
-      await store.join(record("x", { room: "r2", video: { roomJoin: true, room: "r2" } }));
+      await store.join(record("c"), ISSUED);
+      await store.join(record("a"), ISSUED);
+      await store.join(record("b"), ISSUED);
+      await store.join(record("x", { room: "r2", video: { roomJoin: true, room: "r2" } }), ISSUED);
       await store.remove("r1", "b", { nowMs: T0_MS + 1 });
       expect((await store.listActive("r1")).map((r) => r.identity)).toEqual(["a", "c"]);
       expect((await store.listActive("r2")).map((r) => r.identity)).toEqual(["x"]);
     });
 
     it("updates only at the expected version and bumps it", async () => {
-      const v1 = await store.join(record("a"));
+      const v1 = await store.join(record("a"), ISSUED);
       const ok = await store.update({ ...v1, metadata: "one", updatedAtMs: T0_MS + 5 }, 1);
       expect(ok).toEqual({ status: "ok", record: { ...v1, metadata: "one", updatedAtMs: T0_MS + 5, version: 2 } });
       expect(await store.update({ ...v1, metadata: "stale" }, 1)).toEqual({ status: "conflict" });
@@ -66,31 +66,31 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
     });
 
     it("re-activates a removed participant with the new token's fields and a higher version", async () => {
-      await store.join(record("a", { metadata: "old" }));
+      await store.join(record("a", { metadata: "old" }), ISSUED);
       await store.remove("r1", "a", { nowMs: T0_MS + 1000 });
-      const again = await store.join(record("a", { metadata: "new", joinedAtMs: T0_MS + 2000, updatedAtMs: T0_MS + 2000 }));
+      const again = await store.join(record("a", { metadata: "new", joinedAtMs: T0_MS + 2000, updatedAtMs: T0_MS + 2000 }), ISSUED);
       expect(again).toMatchObject({ state: "active", metadata: "new", version: 3, joinedAtMs: T0_MS + 2000 });
     });
 
     it("keeps an admin-set permission on a later join, with the new token's other grant fields", async () => {
-      const v1 = await store.join(record("a"));
+      const v1 = await store.join(record("a"), ISSUED);
       const narrowed = { ...v1, video: { roomJoin: true, room: "r1", canPublish: false, canSubscribe: true, canPublishData: false }, permissionSetByAdmin: true };
       await store.update(narrowed, 1);
-      const rejoined = await store.join(record("a", { video: { roomJoin: true, room: "r1", canPublish: true, roomAdmin: true } }));
+      const rejoined = await store.join(record("a", { video: { roomJoin: true, room: "r1", canPublish: true, roomAdmin: true } }), ISSUED);
       expect(rejoined.permissionSetByAdmin).toBe(true);
       expect(rejoined.video.roomAdmin).toBe(true);
       expect(toPermission(rejoined.video)).toEqual(toPermission(narrowed.video));
     });
 
     it("marks removed, bumps the version and keeps the record readable", async () => {
-      await store.join(record("a"));
+      await store.join(record("a"), ISSUED);
       const res = await store.remove("r1", "a", { nowMs: T0_MS + 7 });
       expect(res).toEqual({ record: expect.objectContaining({ state: "removed", version: 2, updatedAtMs: T0_MS + 7 }) });
       expect((await store.get("r1", "a"))!.state).toBe("removed");
     });
 
     it("raises the revocation watermark to the max of old and new, with or without a removal", async () => {
-      await store.join(record("a"));
+      await store.join(record("a"), ISSUED);
       expect((await store.remove("r1", "a", { nowMs: T0_MS, revokeThroughSec: 100 }))!.revokedThrough).toBe(100);
       expect(await store.revoke("r1", "a", 50)).toBe(100);
       expect(await store.revoke("r1", "a", 150)).toBe(150);
@@ -99,12 +99,32 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect(await store.revoke("r9", "never-joined", 7)).toBe(7);
     });
 
+    it("refuses a join whose token was issued at or below the watermark, in the same step, changing nothing", async () => {
+      await store.join(record("a"), ISSUED);
+      await store.remove("r1", "a", { nowMs: T0_MS + 1, revokeThroughSec: ISSUED });
+      await expect(store.join(record("a"), ISSUED)).rejects.toMatchObject({ reason: "token_revoked", code: "UNAUTHENTICATED" });
+      await expect(store.join(record("a"), ISSUED - 5)).rejects.toMatchObject({ reason: "token_revoked" });
+      // A token with neither iat nor nbf cannot prove it came after the revocation.
+      await expect(store.join(record("a"), undefined)).rejects.toMatchObject({ reason: "token_revoked" });
+      expect(await store.get("r1", "a")).toMatchObject({ state: "removed", version: 2 });
+      // Whole seconds, like the verifier: a fractional issue time in the watermark's second is still revoked.
+      await expect(store.join(record("a"), ISSUED + 0.5)).rejects.toMatchObject({ reason: "token_revoked" });
+      expect(await store.join(record("a"), ISSUED + 1)).toMatchObject({ state: "active", version: 3 });
+    });
+
+    it("refuses a join of an identity that never joined once it has a watermark", async () => {
+      await store.revoke("r1", "never", ISSUED);
+      await expect(store.join(record("never"), ISSUED)).rejects.toMatchObject({ reason: "token_revoked" });
+      expect(await store.get("r1", "never")).toBeUndefined();
+      expect(await store.join(record("other"), undefined)).toMatchObject({ state: "active" });
+    });
+
     it("loads the live state: admin permissions and watermarks, nothing for untouched participants", async () => {
-      const a = await store.join(record("a"));
-      await store.join(record("b"));
+      const a = await store.join(record("a"), ISSUED);
+      await store.join(record("b"), ISSUED);
       await store.update({ ...a, video: { ...a.video, canPublish: false }, permissionSetByAdmin: true }, 1);
       await store.revoke("r1", "c", 42);
-      await store.join(record("d"));
+      await store.join(record("d"), ISSUED);
       await store.remove("r1", "d", { nowMs: T0_MS, revokeThroughSec: 43 });
       const live = (await store.loadLiveState()).sort((x, y) => x.identity.localeCompare(y.identity));
       expect(live).toEqual([
@@ -117,7 +137,7 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
     it("fails with store_unavailable once closed", async () => {
       await store.close();
       await expect(store.get("r1", "a")).rejects.toMatchObject({ reason: "store_unavailable", code: "UNAVAILABLE" });
-      await expect(store.join(record("a"))).rejects.toMatchObject({ reason: "store_unavailable" });
+      await expect(store.join(record("a"), ISSUED)).rejects.toMatchObject({ reason: "store_unavailable" });
     });
   });
 }

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { nowSeconds } from "../../src/core/clock.js";
 import type { ClaimGrants } from "../../src/core/grants.js";
 import { mintToken } from "../../src/core/minting.js";
-import { createParticipantService } from "../../src/services/participant-service.js";
+import { createParticipantService, MAX_QUEUED_EVENTS } from "../../src/services/participant-service.js";
 import type { CallContext } from "../../src/transport/call-context.js";
 import { ParticipantPermissionSchema, ParticipantKind, TrackSource } from "../../gen/roomgate/v1/grants_pb.js";
 import {
@@ -135,5 +135,61 @@ describe("ParticipantService: operations", () => {
     const current = vi.spyOn(s.h.keys, "current");
     await s.h.timers.advance(s.h.settings.refreshIntervalSeconds * 1000);
     expect(current).not.toHaveBeenCalled();
+  });
+});
+
+describe("ParticipantService: revoking an identity that never joined", () => {
+  it("succeeds with revoke_tokens and refuses the leaked token; without it stays NOT_FOUND", async () => {
+    const s = await setup();
+    const leaked = s.sign(joinGrants("never"));
+    const remove = (revokeTokens: boolean) =>
+      s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "never", revokeTokens }, s.ctx(s.admin));
+    await expect(remove(false)).rejects.toMatchObject({ reason: "participant_not_found", code: "NOT_FOUND" });
+    await expect(remove(true)).resolves.toBeDefined();
+    await expect(s.svc.joinRoom(create(JoinRoomRequestSchema, { token: leaked }), s.ctx())).rejects.toMatchObject({ reason: "token_revoked" });
+    await expect(s.svc.getParticipant({ $typeName: "roomgate.v1.GetParticipantRequest", room: "r1", identity: "never" }, s.ctx(s.admin)))
+      .rejects.toMatchObject({ reason: "participant_not_found" });
+  });
+});
+
+describe("ParticipantService: kinds", () => {
+  it("shows an unknown kind as STANDARD and a known one in any case, like the refreshed token", async () => {
+    const s = await setup();
+    expect((await s.join("a", { kind: "robot" })).res.participant?.kind).toBe(ParticipantKind.STANDARD);
+    expect((await s.join("b", { kind: "Agent" })).res.participant?.kind).toBe(ParticipantKind.AGENT);
+  });
+});
+
+describe("ParticipantService: watch queue bound", () => {
+  it("keeps only the newest events for a reader that does not consume, and still ends with removed", async () => {
+    const s = await setup();
+    await s.join("a");
+    const stream = s.svc.watchParticipant(create(WatchParticipantRequestSchema, { room: "r1", identity: "a" }), s.ctx(s.admin))[Symbol.asyncIterator]();
+    expect((await take(stream, 1)).map((r) => r.participant?.version)).toEqual([1n]);
+    const updates = MAX_QUEUED_EVENTS + 8;
+    for (let i = 0; i < updates; i++) {
+      await s.svc.updateParticipant(create(UpdateParticipantRequestSchema, { room: "r1", identity: "a", metadata: `m${i}` }), s.ctx(s.admin));
+    }
+    await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "a", revokeTokens: false }, s.ctx(s.admin));
+    const rest = await take(stream, updates + 5);
+    const last = BigInt(updates + 2);
+    expect(rest).toHaveLength(MAX_QUEUED_EVENTS);
+    expect(rest.map((r) => r.participant?.version)).toEqual(Array.from({ length: MAX_QUEUED_EVENTS }, (_, i) => last - BigInt(MAX_QUEUED_EVENTS - 1 - i)));
+    expect(rest.at(-1)?.cause).toBe(EventCause.REMOVED);
+    expect(rest.at(-2)?.participant?.metadata).toBe(`m${updates - 1}`);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("delivers everything to a reader that keeps up", async () => {
+    const s = await setup();
+    await s.join("a");
+    const stream = s.svc.watchParticipant(create(WatchParticipantRequestSchema, { room: "r1", identity: "a" }), s.ctx(s.admin))[Symbol.asyncIterator]();
+    await take(stream, 1);
+    const seen: string[] = [];
+    for (let i = 0; i < MAX_QUEUED_EVENTS + 8; i++) {
+      await s.svc.updateParticipant(create(UpdateParticipantRequestSchema, { room: "r1", identity: "a", metadata: `m${i}` }), s.ctx(s.admin));
+      seen.push(...(await take(stream, 1)).map((r) => r.participant!.metadata));
+    }
+    expect(seen).toEqual(Array.from({ length: MAX_QUEUED_EVENTS + 8 }, (_, i) => `m${i}`));
   });
 });

@@ -97,3 +97,25 @@ it("reports errors as Twirp errors the SDK understands", async () => {
   const tooBig = await rooms.updateParticipant("compat-errors", "nobody", { name: "n".repeat(300) }).catch((e: unknown) => e);
   expect(tooBig).toMatchObject({ status: 400, code: "invalid_argument", metadata: { argument: "name" } });
 });
+
+it("refuses a revokeTokenTs more than a minute ahead (milliseconds by mistake) and changes nothing", async () => {
+  const token = await joinAs("erin", "compat-ts");
+  const nowSec = Math.floor(systemClock.nowMs() / 1000);
+  for (const ts of [BigInt(systemClock.nowMs()), BigInt(nowSec + 120)]) {
+    const err = await rooms.removeParticipant("compat-ts", "erin", { revokeTokenTs: ts }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 400, code: "invalid_argument", metadata: { argument: "revoke_token_ts", reason: "invalid_argument" } });
+  }
+  expect((await rooms.getParticipant("compat-ts", "erin")).state).toBe(ParticipantInfo_State.ACTIVE);
+  await expect(callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token }))).resolves.toBeDefined();
+});
+
+it("revokes an identity that never joined with revokeTokenTs; without it the identity is not found", async () => {
+  const at = new AccessToken(API_KEY, API_SECRET, { identity: "frank", ttl: "1h" });
+  at.addGrant({ roomJoin: true, room: "compat-leak" });
+  const leaked = await at.toJwt();
+  await expect(rooms.removeParticipant("compat-leak", "frank")).rejects.toMatchObject({ status: 404, metadata: { reason: "participant_not_found" } });
+  await rooms.removeParticipant("compat-leak", "frank", { revokeTokenTs: BigInt(Math.floor(systemClock.nowMs() / 1000)) });
+  const err = await callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token: leaked })).catch((e: grpc.ServiceError) => e);
+  expect((err as grpc.ServiceError).metadata.get("roomgate-reason")).toEqual(["token_revoked"]);
+  await expect(rooms.getParticipant("compat-leak", "frank")).rejects.toMatchObject({ status: 404 });
+});

@@ -304,7 +304,8 @@ export type RemoveParticipantRequest = Message<"roomgate.v1.RemoveParticipantReq
   identity: string;
 
   /**
-   * Refuse every token of this identity for this room issued up to now.
+   * Refuse every token of this identity for this room issued up to now, even
+   * when the identity never joined.
    *
    * @generated from field: bool revoke_tokens = 3;
    */
@@ -516,7 +517,9 @@ export const ParticipantService: GenService<{
    * participant's token is the credential.
    * Errors: UNAUTHENTICATED with a `token_*` reason; PERMISSION_DENIED
    * `grant_missing` without `roomJoin`; INVALID_ARGUMENT `invalid_argument`
-   * without room or identity.
+   * without room or identity, or with an identity or room over 256 bytes or a
+   * name, metadata or attributes over UpdateParticipant's limits (the field
+   * is named).
    *
    * @generated from rpc roomgate.v1.ParticipantService.JoinRoom
    */
@@ -570,6 +573,11 @@ export const ParticipantService: GenService<{
   /**
    * RemoveParticipant marks a participant removed, ends its watch streams and,
    * with revoke_tokens, refuses its tokens issued up to now.
+   *
+   * With revoke_tokens, an identity that never joined is not an error: the
+   * revocation is recorded all the same, so a leaked, never-used token can be
+   * cut off before it is used. Without revoke_tokens, an unknown participant is
+   * NOT_FOUND.
    *
    * Caller: a token with `roomAdmin` for the room.
    * Errors: as UpdateParticipant.
