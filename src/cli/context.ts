@@ -92,6 +92,8 @@ export interface CliContext {
   readFile: ReadFile;
   /** The package version, for --version. */
   version: string;
+  /** This process's id, logged at start-up so operators know where to send SIGHUP. */
+  pid: number;
   /** Creates a fresh temporary directory (the --dev data dir). */
   makeTempDir: () => string;
   /** Removes a directory tree (the --dev data dir on shutdown). */

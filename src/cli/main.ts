@@ -24,6 +24,7 @@ const context: CliContext = {
   clock: systemClock,
   readFile: (path) => readFileSync(path, "utf8"),
   version: packageVersion(),
+  pid: process.pid,
   makeTempDir: () => mkdtempSync(join(tmpdir(), "roomgate-dev-")),
   removeDir: (path) => rmSync(path, { recursive: true, force: true }),
   onSignal: (signal, handler) => {

@@ -1,5 +1,4 @@
-import { loadClients, loadKeyRing, loadServerConfig } from "../config/load-config.js";
-import type { ServerConfig } from "../config/server-config.js";
+import { loadKeyRing, loadServerConfig, reloadCredentials } from "../config/load-config.js";
 import { createLogger, type Logger } from "../log.js";
 import { parseFlags } from "./args.js";
 import { CliError, usageError, type CliContext, type RunningServer, type SignalName } from "./context.js";
@@ -22,23 +21,21 @@ function errorText(err: unknown): string {
 }
 
 /**
- * Re-reads the keys (the key file) and the clients (the config file), both
- * before either is swapped: a bad reload keeps all in force, so a typo never
- * locks every caller out.
+ * Re-reads the keys (config file, key file, start-up environment) and the
+ * clients before either is swapped: a bad reload keeps all in force, so a
+ * typo never locks every caller out.
  */
-function reloadCredentials(ctx: Pick<CliContext, "readFile">, server: RunningServer, config: ServerConfig, log: Logger): void {
-  let ring: ReturnType<typeof loadKeyRing>;
-  let clients: ReturnType<typeof loadClients>;
+function reload(input: Parameters<typeof reloadCredentials>[0], server: RunningServer, log: Logger): void {
+  let fresh: ReturnType<typeof reloadCredentials>;
   try {
-    ring = loadKeyRing(config.keys, ctx.readFile);
-    clients = loadClients(config, ctx.readFile);
+    fresh = reloadCredentials(input);
   } catch (err) {
     log.error("reload failed; keeping the current API keys and clients", { error: errorText(err) });
     return;
   }
-  server.keys.replace(ring);
-  server.clients.replace(clients);
-  log.info("API keys and clients reloaded", { apiKeys: ring.apiKeys, clients: clients.map((c) => c.name) });
+  server.keys.replace(fresh.keyRing);
+  server.clients.replace(fresh.clients);
+  log.info("API keys and clients reloaded", { apiKeys: fresh.keyRing.apiKeys, clients: fresh.clients.map((c) => c.name) });
 }
 
 /**
@@ -104,11 +101,11 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
         resolve(code);
       });
     };
-    unsubscribe.push(ctx.onSignal("SIGHUP", () => reloadCredentials(ctx, server, config, log)));
+    unsubscribe.push(ctx.onSignal("SIGHUP", () => reload({ flags, env: ctx.env, readFile: ctx.readFile }, server, log)));
     unsubscribe.push(ctx.onSignal("SIGTERM", () => shutdown("SIGTERM")));
     unsubscribe.push(ctx.onSignal("SIGINT", () => shutdown("SIGINT")));
     // Logged only once the handlers are in place, so whoever waits for this line may signal at once.
-    log.info("serving", { dataDir: config.dataDir, apiKeys: server.keys.current().apiKeys });
+    log.info("serving", { pid: ctx.pid, dataDir: config.dataDir, apiKeys: server.keys.current().apiKeys });
     if (config.dev) log.warn("dev mode: the well-known dev key and client credential are accepted; never expose this server", { apiKey: "devkey" });
   });
 }

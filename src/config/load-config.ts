@@ -134,14 +134,30 @@ function clientsOf(file: FileConfig, dev: boolean): ClientCredential[] {
   return clients;
 }
 
+/** What SIGHUP swaps in: the key ring and the CreateToken clients, read together from one pass over the config file. */
+export interface ReloadedCredentials {
+  keyRing: KeyRing;
+  clients: ClientCredential[];
+}
+
 /**
- * Re-reads the CreateToken clients from the config file, as SIGHUP does, so
- * a client can be added or revoked without a restart. Throws ConfigError for
- * a file that cannot be read or parsed, so the caller keeps the clients it has.
+ * Re-reads everything SIGHUP reloads: the config file's `keys:`, `key_file`,
+ * `default_key` and `clients`, the key file, and the environment's keys as
+ * they were at start-up. Throws on any error, so the caller keeps what it has.
  */
-export function loadClients(config: Pick<ServerConfig, "configFile" | "dev">, readFile: ReadFile): ClientCredential[] {
-  const file = config.configFile === undefined ? {} : readConfigFile(config.configFile, readFile);
-  return clientsOf(file, config.dev);
+export function reloadCredentials(input: Pick<LoadConfigInput, "flags" | "env" | "readFile">): ReloadedCredentials {
+  const dev = input.flags.dev === true;
+  const configPath = input.flags.config ?? envValue(input.env, "ROOMGATE_CONFIG");
+  const file = configPath === undefined ? {} : readConfigFile(configPath, input.readFile);
+  return { keyRing: loadKeyRing(keySourcesOf(file, input.env, dev), input.readFile), clients: clientsOf(file, dev) };
+}
+
+function keySourcesOf(file: FileConfig, env: Env, dev: boolean): KeySources {
+  const keys: KeySources = { inline: inlineKeys(file, env, dev), allowShortSecrets: dev };
+  const keyFile = envValue(env, "ROOMGATE_KEY_FILE") ?? file.keyFile;
+  if (keyFile !== undefined) keys.keyFile = keyFile;
+  if (file.defaultKey !== undefined) keys.defaultKey = file.defaultKey;
+  return keys;
 }
 
 function positive(value: number, name: string, min: number): number {
@@ -179,10 +195,7 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
   if (levelChoice && !isLogLevel(levelChoice[0])) throw new ConfigError(`${levelChoice[1]} must be one of debug, info, warn, error`);
   const logLevel = levelChoice && isLogLevel(levelChoice[0]) ? levelChoice[0] : CONFIG_DEFAULTS.logLevel;
 
-  const keys: KeySources = { inline: inlineKeys(file, env, dev), allowShortSecrets: dev };
-  const keyFile = envValue(env, "ROOMGATE_KEY_FILE") ?? file.keyFile;
-  if (keyFile !== undefined) keys.keyFile = keyFile;
-  if (file.defaultKey !== undefined) keys.defaultKey = file.defaultKey;
+  const keys = keySourcesOf(file, env, dev);
   loadKeyRing(keys, readFile);
 
   const clients = clientsOf(file, dev);

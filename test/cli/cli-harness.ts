@@ -36,6 +36,7 @@ export function harness(overrides: Partial<CliContext> = {}, files: Record<strin
       return text;
     },
     version: "9.9.9-test",
+    pid: 4242,
     makeTempDir: () => "/tmp/roomgate-dev-test",
     removeDir: (path) => void removed.push(path),
     onSignal: (signal, handler) => {

@@ -81,7 +81,8 @@ describe("bin/roomgate.js", () => {
     await waitFor("API keys and clients reloaded");
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    const dataDir = (JSON.parse(stderr.split("\n").find((l) => l.includes('"msg":"serving"'))!) as { dataDir: string }).dataDir;
-    expect(existsSync(dataDir)).toBe(false);
+    const serving = JSON.parse(stderr.split("\n").find((l) => l.includes('"msg":"serving"'))!) as { dataDir: string; pid: number };
+    expect(serving.pid).toBe(child.pid);
+    expect(existsSync(serving.dataDir)).toBe(false);
   });
 });

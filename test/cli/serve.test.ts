@@ -122,6 +122,29 @@ describe("serve", () => {
     expect(await done).toBe(0);
   });
 
+  it("SIGHUP re-reads the config file's own keys: added keys work, removed ones stop, environment keys stay", async () => {
+    const rec = recordingServer();
+    const files: Record<string, string> = { "c.yaml": `keys:\n  APIa: ${LONG}\n` };
+    const h = harness({ startServer: rec.startServer, env: { LIVEKIT_API_KEY: "APIenv", LIVEKIT_API_SECRET: LONG2 } }, files);
+    const done = h.run("serve", "--config", "c.yaml");
+    await settle();
+    const server = rec.servers[0]!;
+    expect(server.keys.current().apiKeys).toEqual(["APIa", "APIenv"]);
+
+    files["c.yaml"] = `keys:\n  APIb: ${LONG}\ndefault_key: APIb\n`;
+    h.signals.get("SIGHUP")!();
+    expect(server.keys.current().apiKeys).toEqual(["APIb", "APIenv"]);
+    expect(server.keys.current().defaultKey.apiKey).toBe("APIb");
+
+    files["c.yaml"] = `keys:\n  APIb: ${LONG}\nnot_a_key: 1\n`;
+    h.signals.get("SIGHUP")!();
+    expect(server.keys.current().apiKeys).toEqual(["APIb", "APIenv"]);
+    expect(lines(h.err()).find((l) => l.level === "error")?.error).toContain('unknown key "not_a_key"');
+
+    h.signals.get("SIGTERM")!();
+    expect(await done).toBe(0);
+  });
+
   it("--redis is refused with exit 2 before anything starts", async () => {
     const rec = recordingServer();
     const h = harness({ startServer: rec.startServer });
