@@ -48,7 +48,8 @@ export const CONFIG_DEFAULTS = {
   leewaySeconds: 60,
   maxTokenBytes: 1024 * 1024,
   // LiveKit's largest participant update is 512 KiB metadata + 64 KiB attributes + a name; 1 MiB carries it with room for framing.
-  maxRequestBytes: 1024 * 1024,
+  // Room for a token of max_token_bytes plus the rest of a request, so an oversize token is token_malformed, not a transport error.
+  maxRequestBytes: 2 * 1024 * 1024,
   logLevel: "info",
 } as const;
 
@@ -160,6 +161,9 @@ function keySourcesOf(file: FileConfig, env: Env, dev: boolean): KeySources {
   return keys;
 }
 
+// Room a request needs besides its token (framing, other fields).
+const REQUEST_HEADROOM_BYTES = 64 * 1024;
+
 function positive(value: number, name: string, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(`${name} must be at least ${min}`);
   return value;
@@ -217,6 +221,12 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
   if (maxRequestBytes < largestUpdate) {
     throw new ConfigError(`max_request_bytes (${maxRequestBytes}) is smaller than the largest participant update the limits allow (${largestUpdate} bytes)`);
   }
+  const maxTokenBytes = t.maxTokenBytes ?? CONFIG_DEFAULTS.maxTokenBytes;
+  if (maxRequestBytes < maxTokenBytes + REQUEST_HEADROOM_BYTES) {
+    throw new ConfigError(
+      `max_request_bytes (${maxRequestBytes}) must exceed tokens.max_token_bytes (${maxTokenBytes}) by at least ${REQUEST_HEADROOM_BYTES} bytes, so an oversize token is refused as token_malformed`,
+    );
+  }
 
   // Contract §5: dev data is throw-away unless --data names a place for it. Made last, so a
   // configuration error never leaves an empty temporary directory behind.
@@ -233,7 +243,7 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     mint: { defaultTtlSeconds, maxTtlSeconds },
     policy: {
       leewaySeconds: t.leewaySeconds ?? CONFIG_DEFAULTS.leewaySeconds,
-      maxTokenBytes: t.maxTokenBytes ?? CONFIG_DEFAULTS.maxTokenBytes,
+      maxTokenBytes,
     },
     participants: {
       refreshIntervalSeconds: p.refreshIntervalSeconds ?? d.refreshIntervalSeconds,

@@ -41,7 +41,7 @@ describe("loadServerConfig defaults", () => {
       policy: { leewaySeconds: 60, maxTokenBytes: 1024 * 1024 },
       participants: DEFAULT_PARTICIPANT_SETTINGS,
       logLevel: "info",
-      maxRequestBytes: 1024 * 1024,
+      maxRequestBytes: 2 * 1024 * 1024,
     });
     expect(c.redisUrl).toBeUndefined();
     expect([...c.keys.inline]).toEqual([["APIenv", LONG]]);
@@ -182,6 +182,9 @@ describe("validation", () => {
 
   it("refuses a request limit too small for the participant limits", () => {
     expect(() => load({ flags: { config: "c.yaml" }, env: KEYED, files: { "c.yaml": "max_request_bytes: 4096\n" } })).toThrow(/max_request_bytes \(4096\) is smaller/);
+    expect(() => load({ flags: { config: "c.yaml" }, env: KEYED, files: { "c.yaml": "max_request_bytes: 1048576\n" } })).toThrow(
+      /max_request_bytes \(1048576\) must exceed tokens.max_token_bytes \(1048576\) by at least 65536 bytes/,
+    );
   });
 
   it("refuses the same key with different secrets in the key file and inline", () => {
