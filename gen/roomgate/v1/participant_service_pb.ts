@@ -511,7 +511,10 @@ export const EventCauseSchema: GenEnum<EventCause> = /*@__PURE__*/
 export const ParticipantService: GenService<{
   /**
    * JoinRoom registers (or re-activates) the participant a token names and
-   * returns its first refreshed token.
+   * returns its first refreshed token. A permission an admin set with
+   * UpdateParticipant outlives reconnects and removals: the participant keeps
+   * it whatever token it joins with, so a demotion is never undone by joining
+   * again; update the permission after the join to change it.
    *
    * Caller: the media or signalling server the client connects to; the
    * participant's token is the credential.
