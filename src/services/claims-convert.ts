@@ -15,7 +15,7 @@ const SOURCE_ENUM = new Map<string, TrackSource>(TRACK_SOURCES.map((s, i) => [s,
 const KIND_ENUM = new Map<string, ParticipantKind>(PARTICIPANT_KINDS.map((k, i) => [k, i + 1]));
 
 /** Lowercase source name of a proto enum value; UNSPECIFIED is a request error at `field`. */
-export function sourceName(s: TrackSource, field: string): TrackSourceName {
+export function sourceName(s: number, field: string): TrackSourceName {
   const name = SOURCE_OF.get(s);
   if (!name) throw invalidArgument(field, "holds an unspecified or unknown track source");
   return name;
@@ -146,8 +146,14 @@ export function claimsToProto(g: ClaimGrants): Claims {
   return out;
 }
 
-/** Domain permission from the proto message. */
-export function permissionFromProto(p: ParticipantPermission, field = "permission"): DomainPermission {
+/**
+ * The fields roomgate.v1's and LiveKit's ParticipantPermission share: both
+ * number their track sources 1–4 in TRACK_SOURCES' order, so one mapping serves both.
+ */
+export type PermissionFields = Omit<ParticipantPermission, "$typeName" | "canPublishSources"> & { canPublishSources: readonly number[] };
+
+/** Domain permission from either proto message; an unspecified or unknown source is a request error. */
+export function permissionFromProto(p: PermissionFields, field = "permission"): DomainPermission {
   return {
     canSubscribe: p.canSubscribe,
     canPublish: p.canPublish,

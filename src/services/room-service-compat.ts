@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { invalidArgument } from "../core/errors.js";
-import { isTrackSource, toPermission, TRACK_SOURCES, type ParticipantPermission as DomainPermission } from "../core/grants.js";
+import { toPermission, TRACK_SOURCES, type ParticipantPermission as DomainPermission } from "../core/grants.js";
 import type { ParticipantRecord } from "../participants/model.js";
 import type { ParticipantRegistry } from "../participants/registry.js";
 import {
@@ -11,6 +10,7 @@ import {
 } from "../../gen/livekit/room_service_pb.js";
 import type { ImplOf } from "../transport/grpc-adapter.js";
 import { authorizeRoomAdmin } from "./authorization.js";
+import { permissionFromProto } from "./claims-convert.js";
 import type { TokenVerifier } from "./token-verifier.js";
 
 /** Dependencies of the LiveKit RoomService compatibility routes. */
@@ -35,27 +35,6 @@ export function participantSid(room: string, identity: string): string {
 /** The LiveKit ParticipantPermission of a domain permission. */
 export function livekitPermission(p: DomainPermission): ParticipantPermission {
   return create(ParticipantPermissionSchema, { ...p, canPublishSources: p.canPublishSources.map((s) => SOURCE_NUMBER.get(s)!) });
-}
-
-/** The domain permission of a LiveKit ParticipantPermission; UNKNOWN sources are a request error. */
-export function permissionFromLivekit(p: ParticipantPermission): DomainPermission {
-  const sources = p.canPublishSources.map((n) => {
-    const name = TrackSource[n]?.toLowerCase();
-    if (name === undefined || !isTrackSource(name)) throw invalidArgument("permission.can_publish_sources", "holds an unknown track source");
-    return name;
-  });
-  return {
-    canSubscribe: p.canSubscribe,
-    canPublish: p.canPublish,
-    canPublishData: p.canPublishData,
-    canPublishSources: sources,
-    hidden: p.hidden,
-    recorder: p.recorder,
-    canUpdateMetadata: p.canUpdateMetadata,
-    agent: p.agent,
-    canSubscribeMetrics: p.canSubscribeMetrics,
-    canManageAgentSession: p.canManageAgentSession,
-  };
 }
 
 /** LiveKit's ParticipantInfo for a record: an active participant is ACTIVE, a removed one DISCONNECTED. */
@@ -108,7 +87,7 @@ export function createRoomServiceCompat(deps: RoomServiceCompatDeps): ImplOf<typ
         name: req.name,
         metadata: req.metadata,
         attributes: req.attributes,
-        ...(req.permission && { permission: permissionFromLivekit(req.permission) }),
+        ...(req.permission && { permission: permissionFromProto(req.permission) }),
       });
       return participantInfo(participant);
     },

@@ -39,6 +39,12 @@ async function joinAs(identity: string, room: string): Promise<string> {
   return token;
 }
 
+async function adminToken(room: string): Promise<string> {
+  const at = new AccessToken(API_KEY, API_SECRET, { ttl: "10m" });
+  at.addGrant({ roomAdmin: true, room });
+  return at.toJwt();
+}
+
 it("lists and gets joined participants in LiveKit's ParticipantInfo shape", async () => {
   await joinAs("bob", "compat-list");
   await joinAs("alice", "compat-list");
@@ -96,6 +102,16 @@ it("reports errors as Twirp errors the SDK understands", async () => {
   await expect(wrongSecret.listParticipants("compat-errors")).rejects.toMatchObject({ status: 401, code: "unauthenticated", metadata: { reason: "token_signature_invalid" } });
   const tooBig = await rooms.updateParticipant("compat-errors", "nobody", { name: "n".repeat(300) }).catch((e: unknown) => e);
   expect(tooBig).toMatchObject({ status: 400, code: "invalid_argument", metadata: { argument: "name" } });
+  const res = await fetch(`http://127.0.0.1:${s.server.httpPort}/twirp/livekit.RoomService/UpdateParticipant`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${await adminToken("compat-errors")}` },
+    body: JSON.stringify({ room: "compat-errors", identity: "nobody", permission: { canPublish: true, canPublishSources: ["UNKNOWN"] } }),
+  });
+  expect([res.status, await res.json()]).toEqual([400, {
+    code: "invalid_argument",
+    msg: "invalid argument: permission.can_publish_sources holds an unspecified or unknown track source",
+    meta: { reason: "invalid_argument", argument: "permission.can_publish_sources" },
+  }]);
 });
 
 it("refuses a revokeTokenTs more than a minute ahead (milliseconds by mistake) and changes nothing", async () => {
