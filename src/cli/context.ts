@@ -72,6 +72,8 @@ export interface WatchHandle {
 
 /** What `participant …` needs from a running roomgate, every call carrying one bearer credential; implemented over gRPC. */
 export interface RemoteParticipantService {
+  /** JoinRoom with the participant's own token; returns the participant and its first refreshed token. */
+  join(token: string): Promise<{ participant: ParticipantView; token: string; expiresAt?: number }>;
   list(room: string): Promise<ParticipantView[]>;
   get(room: string, identity: string): Promise<ParticipantView>;
   update(req: ParticipantUpdateRequest): Promise<ParticipantView>;

@@ -126,6 +126,7 @@ A refusal prints "roomgate: <reason>: <message>" (e.g. participant_not_found, gr
 
 /** `roomgate participant --help`. */
 export const PARTICIPANT_HELP = `Usage:
+  roomgate participant join TOKEN                    join as a media server would (JoinRoom)
   roomgate participant list --room ROOM              the room's active participants
   roomgate participant get --room ROOM --identity ID one participant, active or removed
   roomgate participant update --room ROOM --identity ID [flags]
@@ -139,6 +140,20 @@ Like lk room participants: the identity may also be given as the last argument
 Run 'roomgate participant <command> --help' for the flags of each.
 
 ${CONNECTION_HELP}`;
+
+/** `roomgate participant join --help`. */
+export const PARTICIPANT_JOIN_HELP = `Usage: roomgate participant join [flags] TOKEN
+
+Registers the participant a join token names, as a media or signalling server does when the
+client connects (JoinRoom), and prints it with its first refreshed token. The token is the
+credential: it must carry roomJoin, a room and an identity.
+
+Flags:
+  --server HOST:PORT         roomgate's gRPC address (env ROOMGATE_SERVER; default 127.0.0.1:7890)
+  -j, --json                 print {participant, token, expires_at} as JSON
+  --token-only               print only the refreshed token
+  -h, --help                 show this help
+`;
 
 /** `roomgate participant list --help`. */
 export const PARTICIPANT_LIST_HELP = `Usage: roomgate participant list [flags] --room ROOM

@@ -1,10 +1,12 @@
 import { usageError, type CliContext } from "./context.js";
 import { PARTICIPANT_HELP } from "./help.js";
 import { runParticipantGet, runParticipantList, runParticipantRemove } from "./participant-commands.js";
+import { runParticipantJoin } from "./participant-join.js";
 import { runParticipantUpdate } from "./participant-update.js";
 import { runParticipantWatch } from "./participant-watch.js";
 
 const SUBCOMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
+  join: runParticipantJoin,
   list: runParticipantList,
   get: runParticipantGet,
   update: runParticipantUpdate,
@@ -12,10 +14,10 @@ const SUBCOMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<n
   watch: runParticipantWatch,
 };
 
-const NAMES = "list, get, update, remove or watch";
+const NAMES = "join, list, get, update, remove or watch";
 
 /**
- * `roomgate participant <list|get|update|remove|watch>` against a running
+ * `roomgate participant <join|list|get|update|remove|watch>` against a running
  * roomgate. A refusal prints `roomgate: <reason>: <message>` and exits 1.
  */
 export async function runParticipant(args: string[], ctx: CliContext): Promise<number> {

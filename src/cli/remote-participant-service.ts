@@ -6,7 +6,7 @@ import { kindName, permissionFromProto, permissionToProto } from "../services/cl
 import { bearerMetadata, callServerStream, callUnary, grpcClientFor } from "../transport/grpc-adapter.js";
 import { ParticipantPermissionSchema } from "../../gen/roomgate/v1/grants_pb.js";
 import {
-  EventCause, GetParticipantRequestSchema, ListParticipantsRequestSchema, ParticipantService, ParticipantState,
+  EventCause, GetParticipantRequestSchema, JoinRoomRequestSchema, ListParticipantsRequestSchema, ParticipantService, ParticipantState,
   RemoveParticipantRequestSchema, UpdateParticipantRequestSchema, WatchParticipantRequestSchema,
   type Participant, type WatchParticipantResponse,
 } from "../../gen/roomgate/v1/participant_service_pb.js";
@@ -67,6 +67,10 @@ export function connectParticipantService(address: string, credential: string, c
     async list(room) {
       const res = await unary((md, o) => callUnary(client, m.listParticipants, create(ListParticipantsRequestSchema, { room }), md, o));
       return res.participants.map(view);
+    },
+    async join(token) {
+      const res = await unary((md, o) => callUnary(client, m.joinRoom, create(JoinRoomRequestSchema, { token }), md, o));
+      return { participant: view(res.participant), token: res.token, ...(res.expiresAt && { expiresAt: Number(res.expiresAt.seconds) }) };
     },
     async get(room, identity) {
       const res = await unary((md, o) => callUnary(client, m.getParticipant, create(GetParticipantRequestSchema, { room, identity }), md, o));

@@ -79,6 +79,35 @@ async function waitFor(check: () => boolean, what: string): Promise<void> {
 const jsonOf = (h: Harness) => JSON.parse(h.out()) as Record<string, unknown>;
 const lines = (h: Harness) => h.out().split("\n").filter((l) => l !== "");
 
+describe("participant join", () => {
+  it("joins with the participant's own token and prints it with its first refreshed token", async () => {
+    const token = mint("jo", { roomJoin: true, room: "join-room", canPublish: false }, "Jo");
+    const h = cli({});
+    expect(await h.run("participant", "join", "--server", address, "--json", token)).toBe(0);
+    const out = jsonOf(h) as { participant: { identity: string; state: string; room: string }; token: string; expires_at: string };
+    expect(out.participant).toMatchObject({ identity: "jo", room: "join-room", state: "active" });
+    expect(payloadOf(out.token)).toMatchObject({ sub: "jo", identity: "jo", kind: "standard", video: { roomJoin: true, room: "join-room", canPublish: false } });
+    expect(Date.parse(out.expires_at)).toBeGreaterThan(Date.now());
+
+    const only = cli({});
+    expect(await only.run("participant", "join", "--server", address, "--token-only", token)).toBe(0);
+    expect(lines(only)).toHaveLength(1);
+    expect(payloadOf(lines(only)[0]!)).toMatchObject({ sub: "jo" });
+  });
+
+  it("reports the server's reason for a bad token and a usage error without one", async () => {
+    const bad = cli({});
+    expect(await bad.run("participant", "join", "--server", address, "not.a.token")).toBe(1);
+    expect(bad.err()).toBe("roomgate: token_malformed: token is malformed\n");
+    const admin = cli({});
+    expect(await admin.run("participant", "join", "--server", address, mint(undefined, { roomAdmin: true, room: "join-room" }))).toBe(1);
+    expect(admin.err()).toMatch(/^roomgate: (grant_missing|invalid_argument): /);
+    const none = cli({});
+    expect(await none.run("participant", "join", "--server", address)).toBe(2);
+    expect(none.err()).toContain("missing TOKEN");
+  });
+});
+
 describe("participant list|get", () => {
   it("lists the active participants as a table and as JSON", async () => {
     await joinRoom("list-room", "alice");
@@ -364,8 +393,8 @@ describe("participant errors", () => {
       [["list", "--room", "r", "--server", "[::1]:99999"], usage("list", '--server must be HOST:PORT (got "[::1]:99999")')],
       [["list", "--room", "r", "--server", "[roomgate]:7890"], usage("list", '--server must be HOST:PORT (got "[roomgate]:7890")')],
       [["list", "--room", "r", "--server", ":7890"], usage("list", '--server must be HOST:PORT (got ":7890")')],
-      [["frobnicate"], usage("", 'unknown subcommand "frobnicate" (list, get, update, remove or watch)')],
-      [[], usage("", "missing subcommand: list, get, update, remove or watch")],
+      [["frobnicate"], usage("", 'unknown subcommand "frobnicate" (join, list, get, update, remove or watch)')],
+      [[], usage("", "missing subcommand: join, list, get, update, remove or watch")],
     ];
     for (const [argv, stderr] of cases) await fails(argv, 2, stderr);
   });

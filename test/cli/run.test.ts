@@ -49,7 +49,7 @@ describe("roomgate dispatch", () => {
     const h = harness();
     expect(await h.run("participant", "list")).toBe(2);
     expect(h.err()).toContain("missing --room");
-    expect(await h.run("participant", "join")).toBe(2);
-    expect(h.err()).toContain('unknown subcommand "join" (list, get, update, remove or watch)');
+    expect(await h.run("participant", "kick")).toBe(2);
+    expect(h.err()).toContain('unknown subcommand "kick" (join, list, get, update, remove or watch)');
   });
 });
