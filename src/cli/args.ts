@@ -51,3 +51,14 @@ export function triState(value: string | undefined, flag: string, command: strin
   if (value === "false") return false;
   throw usageError(`--${flag} takes true or false`, command);
 }
+
+/** Parses repeated `--attribute KEY=VALUE` flags (the value may be empty, which UpdateParticipant reads as "delete"). */
+export function parseAttributes(list: readonly string[], command: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw usageError(`--attribute must be KEY=VALUE (got "${item}")`, command);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}

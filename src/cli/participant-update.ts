@@ -1,4 +1,4 @@
-import { parseFlags, type Parsed } from "./args.js";
+import { parseAttributes, parseFlags, type Parsed } from "./args.js";
 import { usageError, type CliContext, type ParticipantUpdateRequest } from "./context.js";
 import { prettyJson } from "./format.js";
 import { PARTICIPANT_UPDATE_HELP } from "./help.js";
@@ -27,16 +27,6 @@ const OPTIONS = {
 
 type Flags = Parsed<typeof OPTIONS>["values"];
 
-function attributes(list: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of list) {
-    const eq = item.indexOf("=");
-    if (eq <= 0) throw usageError(`--attribute must be KEY=VALUE (got "${item}")`, CMD);
-    out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
-}
-
 /** The UpdateParticipant request the flags describe; exported for tests. */
 export function updateFromFlags(f: Flags, room: string, identity: string): ParticipantUpdateRequest {
   if (f.permission !== undefined && f.permissions !== undefined) throw usageError("--permission is given twice (--permission and --permissions)", CMD);
@@ -44,7 +34,7 @@ export function updateFromFlags(f: Flags, room: string, identity: string): Parti
   if (json !== undefined && hasPermissionFlags(f)) {
     throw usageError("--permission and --can-publish/--can-subscribe/--can-publish-data/--allow-source are mutually exclusive", CMD);
   }
-  const req: ParticipantUpdateRequest = { room, identity, name: f.name ?? "", metadata: f.metadata ?? "", attributes: attributes(f.attribute ?? []) };
+  const req: ParticipantUpdateRequest = { room, identity, name: f.name ?? "", metadata: f.metadata ?? "", attributes: parseAttributes(f.attribute ?? [], CMD) };
   if (json !== undefined) req.permission = parsePermissionJson(json, CMD);
   else if (hasPermissionFlags(f)) req.permission = permissionFromFlags(f, CMD);
   if (!req.name && !req.metadata && Object.keys(req.attributes).length === 0 && !req.permission) {

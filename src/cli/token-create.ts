@@ -10,7 +10,7 @@ import {
 } from "../core/grants.js";
 import { createHmacKey } from "../core/hmac-key.js";
 import { mintToken, type MintedToken } from "../core/minting.js";
-import { parseFlags, triState, type Parsed } from "./args.js";
+import { parseAttributes, parseFlags, triState, type Parsed } from "./args.js";
 import { CliError, usageError, type CliContext } from "./context.js";
 import { grantsJson, prettyJson } from "./format.js";
 import { TOKEN_CREATE_HELP } from "./help.js";
@@ -99,17 +99,6 @@ function mergeGrantJson(video: VideoGrant, json: string): VideoGrant {
   return parseGrants({ video: merged }).video ?? {};
 }
 
-function attributes(list: readonly string[]): Record<string, string> | undefined {
-  if (list.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const item of list) {
-    const eq = item.indexOf("=");
-    if (eq <= 0) throw usageError(`--attribute must be KEY=VALUE (got "${item}")`, CMD);
-    out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
-}
-
 /** Builds the claims the flags describe; exported for tests. */
 export function grantsFromFlags(f: Flags): ClaimGrants {
   const video: VideoGrant = {};
@@ -145,7 +134,7 @@ export function grantsFromFlags(f: Flags): ClaimGrants {
   if (f["sip-admin"] || f["sip-call"]) g.sip = { ...(f["sip-admin"] ? { admin: true } : {}), ...(f["sip-call"] ? { call: true } : {}) };
   if (f.inference) g.inference = { perform: true };
   if (f.metadata) g.metadata = f.metadata;
-  const attrs = attributes(f.attribute ?? []);
+  const attrs = f.attribute && f.attribute.length > 0 ? parseAttributes(f.attribute, CMD) : undefined;
   if (attrs) g.attributes = attrs;
   return g;
 }
