@@ -15,6 +15,7 @@ import { createParticipantService } from "./services/participant-service.js";
 import { createRoomServiceCompat } from "./services/room-service-compat.js";
 import { createClientHolder, createTokenService, type ClientHolder } from "./services/token-service.js";
 import { createTokenVerifier } from "./services/token-verifier.js";
+import { createCallTracker } from "./transport/call-tracker.js";
 import { addGrpcService } from "./transport/grpc-adapter.js";
 import { splitHostPort } from "./transport/host-port.js";
 import { reflectionPackageDefinition } from "./transport/reflection.js";
@@ -95,10 +96,11 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   });
   const verifier = createTokenVerifier({ keys, clock: deps.clock, policy: cfg.policy, live: registry.liveState });
   const clients = createClientHolder(cfg.clients);
-  const tokenService = createTokenService({ keys, clock: deps.clock, verifier, clients: () => clients.current(), mint: cfg.mint });
+  const tokenService = createTokenService({ keys, clock: deps.clock, verifier, clients: () => clients.current(), mint: cfg.mint, maxTokenBytes: cfg.policy.maxTokenBytes });
 
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": cfg.maxRequestBytes });
-  const adapterDeps = { log, shutdown: shutdown.signal };
+  const calls = createCallTracker();
+  const adapterDeps = { log, shutdown: shutdown.signal, calls };
   addGrpcService(grpcServer, TokenService, tokenService, adapterDeps);
   const participantService = createParticipantService({ registry, verifier });
   addGrpcService(grpcServer, ParticipantService, participantService, adapterDeps);
@@ -152,8 +154,13 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
         grpcServer.forceShutdown();
         httpServer.closeAllConnections();
       }, graceMs);
+      const grpcClosed = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
+      // Once roomgate's own calls are done, what remains are other services' streams (health Watch,
+      // reflection), which would otherwise hold the stop for the whole grace period.
+      // The short pause lets health watchers receive NOT_SERVING before their stream is cut.
+      void calls.idle().then(() => setTimeout(() => grpcServer.forceShutdown(), 100).unref());
       await Promise.all([
-        new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())),
+        grpcClosed,
         new Promise<void>((resolve) => {
           httpServer.close(() => resolve());
           httpServer.closeIdleConnections();

@@ -1,5 +1,6 @@
 import { hashCredential, parseCredentialHash, type ClientCredential } from "../core/credentials.js";
 import { createKeyRing, KeyConfigError, type KeyRing } from "../core/keys.js";
+import { MAX_TIMER_MS } from "../participants/timers.js";
 import { ConfigError } from "./config-error.js";
 import { parseConfigFile, type FileConfig } from "./config-file.js";
 import { parseKeysEnv, readKeyFile, type ReadFile } from "./key-file.js";
@@ -216,6 +217,10 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     metadataBytes: p.maxMetadataBytes ?? d.limits.metadataBytes,
     attributesBytes: p.maxAttributesBytes ?? d.limits.attributesBytes,
   };
+  const refreshIntervalSeconds = p.refreshIntervalSeconds ?? d.refreshIntervalSeconds;
+  if (refreshIntervalSeconds * 1000 > MAX_TIMER_MS) {
+    throw new ConfigError(`participants.refresh_interval must be at most ${Math.floor(MAX_TIMER_MS / 1000)}s (about 24 days)`);
+  }
   const maxRequestBytes = positive(file.maxRequestBytes ?? CONFIG_DEFAULTS.maxRequestBytes, "max_request_bytes", 1);
   const largestUpdate = limits.nameBytes + limits.metadataBytes + limits.attributesBytes;
   if (maxRequestBytes < largestUpdate) {
@@ -246,7 +251,7 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
       maxTokenBytes,
     },
     participants: {
-      refreshIntervalSeconds: p.refreshIntervalSeconds ?? d.refreshIntervalSeconds,
+      refreshIntervalSeconds,
       refreshTtlSeconds: p.refreshTtlSeconds ?? d.refreshTtlSeconds,
       limits,
     },

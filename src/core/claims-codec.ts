@@ -37,12 +37,17 @@ function isObject(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+// Go's decoder turns a lone surrogate ("\ud800") into U+FFFD, and so does every UTF-8 hop
+// (protobuf, SQLite); doing it here too keeps a token's identity and room equal to the ones
+// an admin names, so a revocation or update always finds the token it is about.
+const wellFormed = (v: string): string => v.toWellFormed();
+
 // Go's encoding/json treats null as "leave unset", so null is accepted as absent everywhere.
 function str(o: Obj, k: string): string | undefined {
   const v = o[k];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "string") throw malformed();
-  return v;
+  return wellFormed(v);
 }
 
 function bool(o: Obj, k: string): boolean | undefined {
@@ -59,12 +64,24 @@ function num(o: Obj, k: string): number | undefined {
   return v;
 }
 
+/** Earliest time a token may name: protobuf Timestamp's range (years 1–9999), in which every reply carries times. */
+export const MIN_TIME_SECONDS = -62_135_596_800;
+/** Latest time a token may name (9999-12-31T23:59:59Z). */
+export const MAX_TIME_SECONDS = 253_402_300_799;
+
+// A time no reply could express would fail only after a join was stored, so it is refused up front.
+function time(o: Obj, k: string): number | undefined {
+  const v = num(o, k);
+  if (v !== undefined && (v < MIN_TIME_SECONDS || v > MAX_TIME_SECONDS)) throw malformed();
+  return v;
+}
+
 function strList(o: Obj, k: string): string[] | undefined {
   const v = o[k];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) throw malformed();
   for (const x of v) if (typeof x !== "string") throw malformed();
-  return v as string[];
+  return (v as string[]).map(wellFormed);
 }
 
 function obj(o: Obj, k: string): Obj | undefined {
@@ -80,7 +97,7 @@ function strMap(o: Obj, k: string): Record<string, string> | undefined {
   const entries = Object.entries(m);
   for (const [, v] of entries) if (typeof v !== "string") throw malformed();
   // fromEntries defines own properties, so a "__proto__" attribute is kept instead of silently dropped.
-  return Object.fromEntries(entries) as Record<string, string>;
+  return Object.fromEntries(entries.map(([key, v]) => [wellFormed(key), wellFormed(v as string)])) as Record<string, string>;
 }
 
 /**
@@ -139,11 +156,11 @@ export function parsePayload(payload: unknown): ParsedPayload {
   if (sub !== undefined) registered.sub = sub;
   const jti = str(payload, "jti");
   if (jti !== undefined) registered.jti = jti;
-  const exp = num(payload, "exp");
+  const exp = time(payload, "exp");
   if (exp !== undefined) registered.exp = exp;
-  const nbf = num(payload, "nbf");
+  const nbf = time(payload, "nbf");
   if (nbf !== undefined) registered.nbf = nbf;
-  const iat = num(payload, "iat");
+  const iat = time(payload, "iat");
   if (iat !== undefined) registered.iat = iat;
   return { registered, grants: parseGrants(payload) };
 }

@@ -111,9 +111,14 @@ export function invalidArgument(field: string, detail: string): RoomgateError {
   return new RoomgateError("invalid_argument", { field, detail });
 }
 
+/** Longest room name a grant_missing message repeats (LiveKit's own room-name limit). */
+export const MAX_ECHOED_ROOM_BYTES = 256;
+
 /** A valid token or caller that lacks the grant the operation needs. */
 export function grantMissing(grant: string, room?: string): RoomgateError {
-  const where = room ? ` for room "${room}"` : "";
+  // The room is the caller's own input; naming it helps, but only a room LiveKit could have
+  // (at most 256 bytes) is echoed, so a request cannot blow up the status trailer.
+  const where = room && Buffer.byteLength(room) <= MAX_ECHOED_ROOM_BYTES ? ` for room ${JSON.stringify(room)}` : "";
   return new RoomgateError("grant_missing", { grant, detail: `${grant} required${where}` });
 }
 

@@ -1,4 +1,4 @@
-import { encodePayload } from "./claims-codec.js";
+import { encodePayload, MAX_TIME_SECONDS } from "./claims-codec.js";
 import { invalidArgument } from "./errors.js";
 import type { ClaimGrants } from "./grants.js";
 import type { HmacKey } from "./hmac-key.js";
@@ -45,6 +45,7 @@ export function mintToken(key: HmacKey, req: MintRequest, nowSec: number, limits
   const nbf = req.notBefore ?? nowSec;
   if (!Number.isSafeInteger(nbf) || nbf < 0) throw invalidArgument("not_before", "is out of range");
   const exp = nbf + Math.min(ttl, limits.maxTtlSeconds);
+  if (exp > MAX_TIME_SECONDS) throw invalidArgument("not_before", "puts the expiry after the year 9999");
   if (exp <= nowSec) throw invalidArgument("not_before", "puts the expiry in the past");
   const payload = encodePayload({ iss: key.apiKey, sub: req.grants.identity, exp, nbf, iat: nowSec }, req.grants);
   return { token: signJwt(key, payload), apiKey: key.apiKey, grants: req.grants, issuedAt: nowSec, notBefore: nbf, expiresAt: exp };

@@ -9,9 +9,13 @@ export interface Timers {
   every(ms: number, fn: TimerCallback): () => void;
 }
 
+/** Longest interval Node's timers take; a longer one silently becomes 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Real timers; they never keep the process alive on their own. */
 export const systemTimers: Timers = {
   every(ms, fn) {
+    if (!(ms > 0 && ms <= MAX_TIMER_MS)) throw new RangeError(`interval must be between 1 and ${MAX_TIMER_MS} ms`);
     let running = false;
     const handle = setInterval(() => {
       // A slow store must not pile up overlapping rounds.

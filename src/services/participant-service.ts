@@ -62,12 +62,17 @@ export const MAX_QUEUED_EVENTS = 32;
 /**
  * Turns registry events into a stream that ends after `removed` or when the
  * call goes away. Events queue while the transport waits for flow control;
- * the queue keeps the newest MAX_QUEUED_EVENTS (`removed` is always last, so never dropped).
+ * the queue keeps the newest MAX_QUEUED_EVENTS. Nothing is queued after
+ * `removed`, so it stays last and is never trimmed away: a stalled stream
+ * opened in one session never carries the next session's tokens.
  */
 async function* watchStream(registry: ParticipantRegistry, room: string, identity: string, signal: AbortSignal): AsyncGenerator<WatchParticipantResponse> {
   const queue: ParticipantEvent[] = [];
   let wake: (() => void) | undefined;
+  let removed = false;
   const stop = await registry.watch(room, identity, (e) => {
+    if (removed) return;
+    removed = e.cause === "removed";
     queue.push(e);
     if (queue.length > MAX_QUEUED_EVENTS) queue.splice(0, queue.length - MAX_QUEUED_EVENTS);
     wake?.();

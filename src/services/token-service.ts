@@ -18,6 +18,8 @@ export interface TokenServiceDeps {
   /** Clients allowed to call CreateToken (read per call so a reload, ClientHolder.replace, takes effect). */
   clients: () => readonly ClientCredential[];
   mint: MintLimits;
+  /** Verification's size limit: a longer token is refused at mint time, so roomgate never mints what it would refuse. */
+  maxTokenBytes: number;
 }
 
 /** The client credentials in force; `replace` swaps them (on SIGHUP) without dropping calls. */
@@ -69,6 +71,7 @@ export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenS
       if (notBefore !== undefined) mintReq.notBefore = notBefore;
       const key = signingKey(deps.keys.current(), req.apiKey);
       const minted = mintToken(key, mintReq, nowSeconds(deps.clock), deps.mint);
+      if (minted.token.length > deps.maxTokenBytes) throw invalidArgument("claims", `make a token longer than ${deps.maxTokenBytes} bytes`);
       // A typed literal rather than create(): see claims-convert.ts for why.
       return {
         $typeName: "roomgate.v1.CreateTokenResponse",

@@ -5,6 +5,7 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import { invalidArgument, RoomgateError } from "../core/errors.js";
 import type { Logger } from "../log.js";
 import { bearerCredential, type CallContext } from "./call-context.js";
+import type { CallTracker } from "./call-tracker.js";
 import { toGrpcStatus } from "./status.js";
 
 type In<M extends GenServiceMethods[string]> = MessageShape<M["input"]>;
@@ -96,7 +97,7 @@ export function addGrpcService<S extends GenServiceMethods>(
   server: grpc.Server,
   service: GenService<S>,
   impl: ServiceImpl<S>,
-  deps: { log: Logger; shutdown: AbortSignal },
+  deps: { log: Logger; shutdown: AbortSignal; calls: CallTracker },
 ): void {
   const desc = service as unknown as DescService;
   const definition: Record<string, grpc.MethodDefinition<Buffer, unknown>> = {};
@@ -108,28 +109,35 @@ export function addGrpcService<S extends GenServiceMethods>(
     if (m.methodKind === "unary") {
       handlers[m.localName] = (call: grpc.ServerUnaryCall<Buffer, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const ctx = new LazyCallContext(call, deps.shutdown);
+        const finished = deps.calls.begin();
         // The executor turns a synchronous throw (an undecodable request) into a rejection, with fewer promise hops than a chain.
         new Promise((resolve) => resolve(fn(decode(m, call.request), ctx))).then(
           (res) => {
             cb(null, res);
             ctx.done();
+            finished();
           },
           (err: unknown) => {
             cb(toGrpcStatus(err, deps.log, method));
             ctx.done();
+            finished();
           },
         );
       };
     } else if (m.methodKind === "server_streaming") {
       handlers[m.localName] = (call: grpc.ServerWritableStream<Buffer, unknown>) => {
         const ctx = new LazyCallContext(call, deps.shutdown);
+        const finished = deps.calls.begin();
         pump(call, () => fn(decode(m, call.request), ctx) as AsyncIterable<unknown>, ctx.signal)
           .then(() => {
             // A stream cut short by shutdown must not look like a normal end: the watcher should reconnect.
             if (deps.shutdown.aborted && !call.cancelled) throw new RoomgateError("server_shutting_down");
           })
           .then(() => call.end(), (err: unknown) => call.emit("error", toGrpcStatus(err, deps.log, method)))
-          .finally(() => ctx.done());
+          .finally(() => {
+            ctx.done();
+            finished();
+          });
       };
     } else {
       throw new TypeError(`${method}: ${m.methodKind} methods are not supported`);

@@ -182,6 +182,9 @@ describe("validation", () => {
 
   it("refuses a request limit too small for the participant limits", () => {
     expect(() => load({ flags: { config: "c.yaml" }, env: KEYED, files: { "c.yaml": "max_request_bytes: 4096\n" } })).toThrow(/max_request_bytes \(4096\) is smaller/);
+    expect(() => load({ flags: { config: "c.yaml" }, env: KEYED, files: { "c.yaml": "participants: {refresh_interval: 30d}\n" } })).toThrow(
+      "participants.refresh_interval must be at most 2147483s (about 24 days)",
+    );
     expect(() => load({ flags: { config: "c.yaml" }, env: KEYED, files: { "c.yaml": "max_request_bytes: 1048576\n" } })).toThrow(
       /max_request_bytes \(1048576\) must exceed tokens.max_token_bytes \(1048576\) by at least 65536 bytes/,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodePayload, MAX_JSON_DEPTH, parsePayload, type ParsedPayload, type RegisteredClaims } from "../../src/core/claims-codec.js";
+import { encodePayload, MAX_JSON_DEPTH, MAX_TIME_SECONDS, MIN_TIME_SECONDS, parsePayload, type ParsedPayload, type RegisteredClaims } from "../../src/core/claims-codec.js";
 import { RoomgateError, type Reason } from "../../src/core/errors.js";
 import type { ClaimGrants, JsonObject } from "../../src/core/grants.js";
 import { loadVector } from "./support.js";
@@ -45,6 +45,26 @@ describe("encode then parse: claims.json", () => {
   it.each(vectors.roundTrip.map((v) => [v.name, v] as const))("%s", (_name, v) => {
     const wire = JSON.parse(JSON.stringify(encodePayload(REG, v.grants))) as unknown;
     expect(parsePayload(wire).grants).toStrictEqual(v.grants);
+  });
+});
+
+describe("times", () => {
+  it("must fit protobuf's Timestamp range (years 1–9999), so every reply can carry them", () => {
+    expect(parsePayload({ exp: MAX_TIME_SECONDS, nbf: MIN_TIME_SECONDS }).registered).toEqual({ exp: MAX_TIME_SECONDS, nbf: MIN_TIME_SECONDS });
+    for (const bad of [{ exp: MAX_TIME_SECONDS + 1 }, { nbf: MIN_TIME_SECONDS - 1 }, { iat: 1e19 }]) {
+      expect(() => parsePayload(bad)).toThrow(expect.objectContaining({ reason: "token_malformed" }));
+    }
+  });
+});
+
+describe("lone surrogates", () => {
+  it("become U+FFFD, as Go's decoder and every UTF-8 hop make them, so identities and rooms match what admins name", () => {
+    const payload = JSON.parse('{"sub":"bob\\ud800","video":{"room":"r\\udc00"},"attributes":{"k\\ud800":"v\\udfff"},"kindDetails":["x\\ud800"]}') as unknown;
+    const { registered, grants } = parsePayload(payload);
+    expect(registered.sub).toBe("bob\ufffd");
+    expect(grants.video?.room).toBe("r\ufffd");
+    expect(grants.attributes).toEqual({ "k\ufffd": "v\ufffd" });
+    expect(grants.kindDetails).toEqual(["x\ufffd"]);
   });
 });
 

@@ -78,6 +78,8 @@ describe("public messages never carry input", () => {
     expect([err.reason, err.code, err.grant]).toEqual(["grant_missing", "PERMISSION_DENIED", "roomAdmin"]);
     expect(err.message).toBe('permission denied: roomAdmin required for room "r1"');
     expect(grantMissing("roomList").message).toBe("permission denied: roomList required");
+    expect(grantMissing("roomJoin", "r".repeat(257)).message).toBe("permission denied: roomJoin required");
+    expect(grantMissing("roomJoin", 'a"b\n').message).toBe('permission denied: roomJoin required for room "a\\"b\\n"');
   });
 });
 

@@ -67,6 +67,9 @@ const failures: Failure[] = [
   { name: "admin without room", method: "createToken", credential: CLIENT_CREDENTIAL, body: { claims: { video: { roomAdmin: true } } }, grpc: grpc.status.INVALID_ARGUMENT, twirp: [400, "invalid_argument"], reason: "invalid_argument", field: "claims.video.room" },
   { name: "ttl under a second", method: "createToken", credential: CLIENT_CREDENTIAL, body: { claims: { identity: "a" }, ttl: { nanos: 500_000_000 } }, grpc: grpc.status.INVALID_ARGUMENT, twirp: [400, "invalid_argument"], reason: "invalid_argument", field: "ttl" },
   { name: "roomConfig verification would refuse", method: "createToken", credential: CLIENT_CREDENTIAL, body: { claims: { identity: "a", roomConfig: deepConfig(40) } }, grpc: grpc.status.INVALID_ARGUMENT, twirp: [400, "invalid_argument"], reason: "invalid_argument", field: "claims.room_config" },
+  { name: "expiry past the year 9999", method: "createToken", credential: CLIENT_CREDENTIAL, body: { claims: { identity: "a" }, notBefore: { seconds: 253_402_300_000n } }, grpc: grpc.status.INVALID_ARGUMENT, twirp: [400, "invalid_argument"], reason: "invalid_argument", field: "not_before" },
+  { name: "token time no reply could carry", method: "verifyToken", body: verify(valid({ exp: 3e11 })), grpc: grpc.status.UNAUTHENTICATED, twirp: [401, "unauthenticated"], reason: "token_malformed" },
+  { name: "a token verification would refuse as too large", method: "createToken", credential: CLIENT_CREDENTIAL, body: { claims: { identity: "a", metadata: "m".repeat(900_000) } }, grpc: grpc.status.INVALID_ARGUMENT, twirp: [400, "invalid_argument"], reason: "invalid_argument", field: "claims" },
   { name: "unknown signing key", method: "createToken", credential: CLIENT_CREDENTIAL, body: { apiKey: "APInope", claims: { identity: "a" } }, grpc: grpc.status.INVALID_ARGUMENT, twirp: [400, "invalid_argument"], reason: "invalid_argument", field: "api_key" },
 ];
 

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, expect, it } from "vitest";
-import { bearerMetadata, callServerStream } from "../../src/transport/grpc-adapter.js";
+import { bearerMetadata, callServerStream, grpcClientFor } from "../../src/transport/grpc-adapter.js";
+import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus, type HealthCheckResponse } from "../../gen/health/v1/health_pb.js";
 import {
   EventCause, ParticipantService, WatchParticipantRequestSchema, type WatchParticipantResponse,
 } from "../../gen/roomgate/v1/participant_service_pb.js";
@@ -76,3 +77,21 @@ it("keeps a slow watcher's memory bounded: it gets the newest tokens and always 
   expect(rest.at(-2)?.participant?.metadata.startsWith(`${updates}:`)).toBe(true);
   expect(warnings).not.toContain("MaxListenersExceededWarning");
 });
+
+it("stops without waiting out the grace period for an open health Watch, which first hears NOT_SERVING", async () => {
+  const s = await server();
+  const client = new (grpcClientFor(Health))(`127.0.0.1:${s.server.grpcPort}`, grpc.credentials.createInsecure());
+  cleanups.push(() => client.close());
+  const watch = callServerStream(client, Health.method.watch, create(HealthCheckRequestSchema, { service: "" }));
+  const statuses: HealthCheckResponse_ServingStatus[] = [];
+  watch.on("data", (m: HealthCheckResponse) => statuses.push(m.status));
+  const ended = new Promise<void>((resolve) => {
+    watch.on("error", () => resolve());
+    watch.on("end", () => resolve());
+  });
+  await new Promise<void>((resolve) => watch.once("data", () => resolve()));
+  // A grace period far beyond the test's timeout: only an early stop lets this test pass.
+  await s.server.close(600_000);
+  await ended;
+  expect(statuses).toEqual([HealthCheckResponse_ServingStatus.SERVING, HealthCheckResponse_ServingStatus.NOT_SERVING]);
+}, 15_000);

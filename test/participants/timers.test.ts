@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { manualClock } from "../../src/core/clock.js";
-import { createManualTimers } from "../../src/participants/timers.js";
+import { createManualTimers, MAX_TIMER_MS, systemTimers } from "../../src/participants/timers.js";
 
 describe("manual timers", () => {
   it("fires due callbacks in time order at their due time, awaiting each", async () => {
@@ -25,5 +25,13 @@ describe("manual timers", () => {
 
   it("rejects a non-positive interval", () => {
     expect(() => createManualTimers(manualClock(0)).every(0, () => undefined)).toThrow(RangeError);
+  });
+});
+
+describe("system timers", () => {
+  it("refuse intervals Node would silently turn into 1 ms", () => {
+    expect(() => systemTimers.every(MAX_TIMER_MS + 1, () => undefined)).toThrow(RangeError);
+    expect(() => systemTimers.every(0, () => undefined)).toThrow(RangeError);
+    systemTimers.every(MAX_TIMER_MS, () => undefined)();
   });
 });

@@ -180,6 +180,22 @@ describe("ParticipantService: watch queue bound", () => {
     expect(await stream.next()).toEqual({ done: true, value: undefined });
   });
 
+  it("never carries the next session's tokens on a stalled stream: nothing is queued after removed", async () => {
+    const s = await setup();
+    await s.join("a");
+    const stream = s.svc.watchParticipant(create(WatchParticipantRequestSchema, { room: "r1", identity: "a" }), s.ctx(s.admin))[Symbol.asyncIterator]();
+    await take(stream, 1);
+    await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "a", revokeTokens: true }, s.ctx(s.admin));
+    s.h.clock.advance(1000);
+    await s.join("a");
+    for (let i = 0; i < MAX_QUEUED_EVENTS + 8; i++) {
+      await s.svc.updateParticipant(create(UpdateParticipantRequestSchema, { room: "r1", identity: "a", metadata: `next${i}` }), s.ctx(s.admin));
+    }
+    const rest = await take(stream, MAX_QUEUED_EVENTS + 16);
+    expect(rest.map((r) => r.cause)).toEqual([EventCause.REMOVED]);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+
   it("delivers everything to a reader that keeps up", async () => {
     const s = await setup();
     await s.join("a");
