@@ -1,18 +1,15 @@
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { systemClock } from "../src/core/clock.js";
-import { parseCredentialHash } from "../src/core/credentials.js";
-import { DEFAULT_TOKEN_POLICY } from "../src/core/jwt.js";
+import { hashCredential, parseCredentialHash } from "../src/core/credentials.js";
 import { createKeyRing } from "../src/core/keys.js";
-import { DEFAULT_MINT_LIMITS } from "../src/core/minting.js";
-import { DEFAULT_PARTICIPANT_SETTINGS, type ServerConfig } from "../src/config/server-config.js";
 import { silentLogger } from "../src/log.js";
 import { startServer, type RunningServer } from "../src/server.js";
 import { CreateTokenRequestSchema, Grant, VerifyTokenRequestSchema } from "../gen/roomgate/v1/token_service_pb.js";
+import { testConfig } from "../test/support/token-server.js";
 
 /** The bench server's API key and secret. */
 export const BENCH_API_KEY = "APIbench";
@@ -32,19 +29,10 @@ export interface BenchServer {
 /** Starts roomgate on loopback with random ports and a throwaway data directory. */
 export async function startBenchServer(): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "roomgate-bench-"));
-  const config: ServerConfig = {
-    dev: false,
-    grpcAddr: "127.0.0.1:0",
-    httpAddr: "127.0.0.1:0",
-    dataDir,
+  const config = testConfig(dataDir, {
     keys: { inline: new Map([[BENCH_API_KEY, BENCH_SECRET]]), allowShortSecrets: false },
-    clients: [parseCredentialHash("bench", createHash("sha256").update(BENCH_CLIENT_CREDENTIAL).digest("hex"))],
-    mint: DEFAULT_MINT_LIMITS,
-    policy: DEFAULT_TOKEN_POLICY,
-    participants: DEFAULT_PARTICIPANT_SETTINGS,
-    logLevel: "error",
-    maxRequestBytes: 2 * 1024 * 1024,
-  };
+    clients: [parseCredentialHash("bench", hashCredential(BENCH_CLIENT_CREDENTIAL))],
+  });
   const keyRing = createKeyRing(config.keys.inline);
   const server = await startServer(config, { logger: silentLogger, clock: systemClock, keyRing });
   return {

@@ -49,7 +49,8 @@ export interface TwirpErrorBody {
 // Internal failures are logged with their cause here, once; the wire only sees the fixed text.
 function normalise(err: unknown, log: Logger, method: string): RoomgateError {
   const e = asRoomgateError(err);
-  if (e.code === "INTERNAL" || e.code === "UNAVAILABLE") log.error("call failed", { method, reason: e.reason, cause: e.cause ?? err });
+  // Only failures an operator must look at are logged; a stream ended by our own shutdown is not one.
+  if (e.reason === "internal" || e.reason === "store_unavailable") log.error("call failed", { method, reason: e.reason, cause: e.cause ?? err });
   return e;
 }
 

@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { manualClock, type Clock, type ManualClock } from "../../src/core/clock.js";
-import { parseCredentialHash } from "../../src/core/credentials.js";
+import { hashCredential, parseCredentialHash } from "../../src/core/credentials.js";
 import { DEFAULT_TOKEN_POLICY } from "../../src/core/jwt.js";
 import { createKeyRing } from "../../src/core/keys.js";
 import { DEFAULT_MINT_LIMITS } from "../../src/core/minting.js";
@@ -43,7 +42,7 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
     httpAddr: "127.0.0.1:0",
     dataDir,
     keys: { inline: new Map([[API_KEY, API_SECRET], [OTHER_KEY, OTHER_SECRET]]), allowShortSecrets: false },
-    clients: [parseCredentialHash("test", createHash("sha256").update(CLIENT_CREDENTIAL).digest("hex"))],
+    clients: [parseCredentialHash("test", hashCredential(CLIENT_CREDENTIAL))],
     mint: DEFAULT_MINT_LIMITS,
     policy: DEFAULT_TOKEN_POLICY,
     participants: DEFAULT_PARTICIPANT_SETTINGS,

@@ -33,6 +33,16 @@ describe("one error vocabulary mapped to gRPC and Twirp", () => {
     expect([t.status, t.body]).toEqual([500, { code: "internal", msg: "internal error", meta: { reason: "internal" } }]);
   });
 
+  it("logs only what an operator must look at: internal and store failures, not a stream ended by shutdown", () => {
+    const logged: string[] = [];
+    const log = { ...silentLogger, error: (_msg: string, f?: Record<string, unknown>) => void logged.push(String(f?.reason)) };
+    toGrpcStatus(new RoomgateError("server_shutting_down"), log, "m");
+    toGrpcStatus(new RoomgateError("token_expired"), log, "m");
+    toTwirpError(new RoomgateError("store_unavailable"), log, "m");
+    toGrpcStatus(new Error("boom"), log, "m");
+    expect(logged).toEqual(["store_unavailable", "internal"]);
+  });
+
   it("invalid_argument carries the field in roomgate-field and meta.argument", () => {
     const err = new RoomgateError("invalid_argument", { field: "claims.identity", detail: "is required" });
     expect(toGrpcStatus(err, silentLogger, "m").metadata?.get("roomgate-field")).toEqual(["claims.identity"]);

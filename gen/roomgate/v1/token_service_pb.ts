@@ -264,8 +264,10 @@ export const TokenService: GenService<{
    * (`authorization: Bearer <credential>`).
    * Errors: UNAUTHENTICATED `caller_unauthenticated` without a valid credential;
    * INVALID_ARGUMENT `invalid_argument` for a join grant without identity, a
-   * join/admin grant without room, an unknown api_key, a non-positive ttl. A ttl
-   * above the configured maximum is cut to it.
+   * join/admin grant without room, an unknown api_key, a ttl under one second,
+   * an expiry after the year 9999, a room_config nested deeper than 32 levels,
+   * or claims whose token would exceed the verifier's size limit (roomgate never
+   * mints a token it would refuse). A ttl above the configured maximum is cut to it.
    *
    * @generated from rpc roomgate.v1.TokenService.CreateToken
    */
