@@ -54,7 +54,7 @@ export function createMemoryParticipantStore(): ParticipantStore {
       ready();
       const key = participantKey(room, identity);
       const cur = records.get(key);
-      if (!cur) return undefined;
+      if (cur?.state !== "active") return undefined;
       const next = markRemoved(cur, opts.nowMs);
       records.set(key, next);
       const out: RemoveResult = { record: cloneRecord(next) };

@@ -49,10 +49,12 @@ export interface ParticipantRegistry {
   /** The active participants of a room. */
   list(room: string): Promise<ParticipantRecord[]>;
   /**
-   * Marks a participant removed; with `revokeTokens`, refuses its tokens issued
+   * Marks an active participant removed; with `revokeTokens`, refuses its tokens issued
    * through this second, or through `revokeThroughSec` when given (LiveKit's `revoke_token_ts`,
-   * at most MAX_REVOKE_AHEAD_SECONDS ahead). With `revokeTokens`, an identity that never joined
-   * gets the watermark too and the result is undefined; without it, it is `participant_not_found`.
+   * at most MAX_REVOKE_AHEAD_SECONDS ahead). A participant not in the room (never joined, or
+   * already removed) is `participant_not_found` without `revokeTokens`; with it, the watermark is
+   * recorded all the same, nothing else changes (no new version, no second `removed` event) and
+   * the result is undefined.
    */
   remove(room: string, identity: string, revokeTokens: boolean, revokeThroughSec?: number): Promise<ParticipantRecord | undefined>;
   /** A fresh token for an active participant, with its current permission. */
@@ -203,7 +205,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       const opts = revokeTokens ? { nowMs: clock.nowMs(), revokeThroughSec: through } : { nowMs: clock.nowMs() };
       let res = await store.remove(room, identity, opts);
       if (!res && revokeTokens) {
-        // Revoking an identity that never joined is how a leaked, unused token is cut off.
+        // Revoking an identity that is not in the room is how a leaked, unused token is cut off.
         const mark = await store.revoke(room, identity, through);
         index.applyRevocation(room, identity, mark);
         await publishRevocation({ room, identity, revokedThrough: mark });

@@ -92,7 +92,7 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): Particip
   });
   const removeTx = db.transaction((room: string, identity: string, nowMs: number, revokeThroughSec?: number) => {
     const cur = read(room, identity);
-    if (!cur) return undefined;
+    if (cur?.state !== "active") return undefined;
     const next = markRemoved(cur, nowMs);
     q.put.run(toRow(next));
     const out: RemoveResult = { record: next };

@@ -89,12 +89,23 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect((await store.get("r1", "a"))!.state).toBe("removed");
     });
 
+    it("removes only an active participant: a second removal changes nothing and returns undefined", async () => {
+      await store.join(record("a"), ISSUED);
+      await store.remove("r1", "a", { nowMs: T0_MS + 7 });
+      expect(await store.remove("r1", "a", { nowMs: T0_MS + 8 })).toBeUndefined();
+      expect(await store.remove("r1", "a", { nowMs: T0_MS + 9, revokeThroughSec: 5 })).toBeUndefined();
+      expect(await store.get("r1", "a")).toMatchObject({ state: "removed", version: 2, updatedAtMs: T0_MS + 7 });
+      expect(await store.revokedThrough("r1", "a")).toBeUndefined();
+    });
+
     it("raises the revocation watermark to the max of old and new, with or without a removal", async () => {
       await store.join(record("a"), ISSUED);
       expect((await store.remove("r1", "a", { nowMs: T0_MS, revokeThroughSec: 100 }))!.revokedThrough).toBe(100);
       expect(await store.revoke("r1", "a", 50)).toBe(100);
       expect(await store.revoke("r1", "a", 150)).toBe(150);
       expect(await store.revokedThrough("r1", "a")).toBe(150);
+      // A plain removal reports the watermark the identity already has.
+      await store.join(record("a"), 151);
       expect((await store.remove("r1", "a", { nowMs: T0_MS }))!.revokedThrough).toBe(150);
       expect(await store.revoke("r9", "never-joined", 7)).toBe(7);
     });

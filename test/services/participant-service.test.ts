@@ -209,3 +209,18 @@ describe("ParticipantService: watch queue bound", () => {
     expect(seen).toEqual(Array.from({ length: MAX_QUEUED_EVENTS + 8 }, (_, i) => `m${i}`));
   });
 });
+
+describe("ParticipantService: removing a participant that is not in the room", () => {
+  it("answers NOT_FOUND to a second plain removal; with revoke_tokens records the watermark and succeeds without a new version", async () => {
+    const s = await setup();
+    const { token } = await s.join("a");
+    const remove = (revokeTokens: boolean) =>
+      s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "a", revokeTokens }, s.ctx(s.admin));
+    await remove(false);
+    await expect(remove(false)).rejects.toMatchObject({ reason: "participant_not_found", code: "NOT_FOUND" });
+    await expect(remove(true)).resolves.toMatchObject({ $typeName: "roomgate.v1.RemoveParticipantResponse" });
+    const got = await s.svc.getParticipant({ $typeName: "roomgate.v1.GetParticipantRequest", room: "r1", identity: "a" }, s.ctx(s.admin));
+    expect(got.participant).toMatchObject({ state: ParticipantState.REMOVED, version: 2n });
+    await expect(s.svc.joinRoom(create(JoinRoomRequestSchema, { token }), s.ctx())).rejects.toMatchObject({ reason: "token_revoked" });
+  });
+});

@@ -577,10 +577,12 @@ export const ParticipantService: GenService<{
    * RemoveParticipant marks a participant removed, ends its watch streams and,
    * with revoke_tokens, refuses its tokens issued up to now.
    *
-   * With revoke_tokens, an identity that never joined is not an error: the
-   * revocation is recorded all the same, so a leaked, never-used token can be
-   * cut off before it is used. Without revoke_tokens, an unknown participant is
-   * NOT_FOUND.
+   * A participant that is not in the room (never joined, or already removed)
+   * is NOT_FOUND `participant_not_found`, and nothing changes. With
+   * revoke_tokens it is not an error: the revocation is recorded all the same
+   * (so a leaked, never-used token can be cut off before it is used), and an
+   * already removed participant keeps its version and gets no second removal
+   * event.
    *
    * Caller: a token with `roomAdmin` for the room.
    * Errors: as UpdateParticipant.
