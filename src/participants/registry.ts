@@ -8,7 +8,7 @@ import type { MintedToken } from "../core/minting.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { EventListener, ParticipantEvent, ParticipantEvents, RevocationNotice, Unsubscribe } from "./events.js";
 import { createLiveIndex } from "./live-index.js";
-import { joinCandidate, type ParticipantRecord } from "./model.js";
+import { joinCandidate, videoForToken, type ParticipantRecord } from "./model.js";
 import { mintRefreshToken } from "./refresh.js";
 import type { ParticipantStore } from "./store.js";
 import type { Timers } from "./timers.js";
@@ -57,8 +57,12 @@ export interface ParticipantRegistry {
    * the result is undefined.
    */
   remove(room: string, identity: string, revokeTokens: boolean, revokeThroughSec?: number): Promise<ParticipantRecord | undefined>;
-  /** A fresh token for an active participant, with its current permission. */
-  refresh(room: string, identity: string): Promise<ParticipantWithToken>;
+  /**
+   * A fresh token for an active participant, with its current permission. Given the token that asks
+   * (`by`), an admin update that covers it wins over a newer session's permission: an older token
+   * never buys back what an update took away (contract §9).
+   */
+  refresh(room: string, identity: string, by?: VerifiedToken): Promise<ParticipantWithToken>;
   /** Streams an active participant's events, starting with a fresh token; returns the way to stop. */
   watch(room: string, identity: string, listener: EventListener): Promise<Unsubscribe>;
 }
@@ -222,11 +226,12 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       await publish(event);
       return res.record;
     },
-    async refresh(room, identity) {
+    async refresh(room, identity, by) {
       requireKey(room, identity);
       ready();
       const participant = await activeOrThrow(room, identity);
-      return { participant, token: mint(participant) };
+      if (!by) return { participant, token: mint(participant) };
+      return { participant, token: mint({ ...participant, video: videoForToken(participant, by.issuedAt ?? by.notBefore) }) };
     },
     async watch(room, identity, listener) {
       requireKey(room, identity);

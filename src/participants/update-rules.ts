@@ -45,7 +45,10 @@ export function checkJoinLimits(r: ParticipantRecord, limits: ParticipantLimits)
   checkUpdateLimits({ name: r.name, metadata: r.metadata, attributes: r.attributes }, limits);
 }
 
-/** The record after an update at `nowMs`, with LiveKit's UpdateParticipant semantics (livekit-auth.md §4.3). */
+/**
+ * The record after an update at `nowMs`, with LiveKit's UpdateParticipant semantics (livekit-auth.md §4.3).
+ * A permission becomes the latest admin decision, stamped with the update's whole second (contract §9).
+ */
 export function applyUpdate(cur: ParticipantRecord, u: ParticipantUpdate, nowMs: number): ParticipantRecord {
   const next: ParticipantRecord = { ...structuredClone(cur), updatedAtMs: nowMs };
   if (u.name) next.name = u.name;
@@ -58,7 +61,7 @@ export function applyUpdate(cur: ParticipantRecord, u: ParticipantUpdate, nowMs:
   }
   if (u.permission) {
     next.video = applyPermission(cur.video, u.permission);
-    next.permissionSetByAdmin = true;
+    next.adminPermission = { permission: structuredClone(u.permission), atSec: Math.floor(nowMs / 1000) };
   }
   return next;
 }
@@ -73,12 +76,15 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Whether an update left everything a watcher can see as it was, so nothing needs storing or pushing. */
+/**
+ * Whether an update left everything as it was, so nothing needs storing or pushing. A permission
+ * repeated in a later second is a change: it governs the tokens issued since the earlier one.
+ */
 export function sameContent(a: ParticipantRecord, b: ParticipantRecord): boolean {
   return (
     a.name === b.name &&
     a.metadata === b.metadata &&
-    a.permissionSetByAdmin === b.permissionSetByAdmin &&
+    canonical(a.adminPermission) === canonical(b.adminPermission) &&
     canonical(a.attributes) === canonical(b.attributes) &&
     canonical(a.video) === canonical(b.video)
   );

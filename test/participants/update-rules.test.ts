@@ -54,7 +54,23 @@ describe("applyUpdate (LiveKit UpdateParticipant semantics)", () => {
       roomJoin: true, room: "r1", roomAdmin: true, canPublish: false, canSubscribe: true, canPublishData: true,
       canUpdateOwnMetadata: false, hidden: false, recorder: false, agent: false, canSubscribeMetrics: false, canManageAgentSession: false,
     });
-    expect(next.permissionSetByAdmin).toBe(true);
+    expect(next.adminPermission).toEqual({ permission: { ...noPerms, canPublishData: true }, atSec: T0_MS / 1000 });
+  });
+
+  it("stamps the admin permission with the update's whole second", () => {
+    expect(applyUpdate(cur, { permission: noPerms }, T0_MS + 1999).adminPermission).toEqual({ permission: noPerms, atSec: T0_MS / 1000 + 1 });
+    expect(applyUpdate(cur, { metadata: "m" }, T0_MS).adminPermission).toBeUndefined();
+  });
+
+  it("keeps an earlier admin permission through an update that sets none", () => {
+    const updated = applyUpdate(cur, { permission: noPerms }, T0_MS);
+    expect(applyUpdate(updated, { metadata: "m" }, T0_MS + 5000).adminPermission).toEqual({ permission: noPerms, atSec: T0_MS / 1000 });
+  });
+
+  it("counts a repeated permission in a later second as a change: it governs the tokens issued in between", () => {
+    const updated = applyUpdate(cur, { permission: noPerms }, T0_MS);
+    expect(sameContent(updated, applyUpdate(updated, { permission: noPerms }, T0_MS + 999))).toBe(true);
+    expect(sameContent(updated, applyUpdate(updated, { permission: noPerms }, T0_MS + 1000))).toBe(false);
   });
 
   it("sees no content change for an empty update", () => {

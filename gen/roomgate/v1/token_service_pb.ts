@@ -164,7 +164,9 @@ export type VerifyTokenResponse = Message<"roomgate.v1.VerifyTokenResponse"> & {
   expiresAt?: Timestamp | undefined;
 
   /**
-   * The video grant after any live permission update of this participant.
+   * The video grant after the latest admin permission update of this
+   * participant when that update covers the token (issued at or before it);
+   * otherwise the token's own.
    *
    * @generated from field: roomgate.v1.VideoGrant effective_video = 6;
    */
@@ -278,7 +280,10 @@ export const TokenService: GenService<{
   },
   /**
    * VerifyToken checks a token's signature and times, and optionally that it
-   * carries the required grants for a room.
+   * carries the required grants for a room. Latest decision wins: a token
+   * issued (`iat`, else `nbf`, whole seconds) at or before the participant's
+   * latest admin permission update is evaluated with that update's permission,
+   * in `effective_video` and in the `require` checks; a newer token keeps its own.
    *
    * Caller: anyone; the token is the credential.
    * Errors: UNAUTHENTICATED with `token_malformed`, `token_algorithm_not_allowed`,
