@@ -268,8 +268,12 @@ export const TokenService: GenService<{
    * INVALID_ARGUMENT `invalid_argument` for a join grant without identity, a
    * join/admin grant without room, an unknown api_key, a ttl under one second,
    * an expiry after the year 9999, a room_config nested deeper than 32 levels,
-   * or claims whose token would exceed the verifier's size limit (roomgate never
-   * mints a token it would refuse). A ttl above the configured maximum is cut to it.
+   * a room_config that carries egress storage credentials (an S3 or AliOSS
+   * `secret`, GCP `credentials` or Azure `account_key` in any egress output, or
+   * a room stream output; the field is named, as LiveKit's AccessToken refuses
+   * them: tokens go to clients), or claims whose token would exceed the
+   * verifier's size limit (roomgate never mints a token it would refuse). A ttl
+   * above the configured maximum is cut to it.
    *
    * @generated from rpc roomgate.v1.TokenService.CreateToken
    */
