@@ -1,5 +1,5 @@
 import { invalidArgument } from "../core/errors.js";
-import { applyPermission, type ParticipantPermission } from "../core/grants.js";
+import { applyPermission, readTrackSource, UNKNOWN_SOURCE, type ParticipantPermission } from "../core/grants.js";
 import type { ParticipantLimits } from "../config/server-config.js";
 import type { ParticipantRecord } from "./model.js";
 
@@ -46,6 +46,19 @@ export function checkJoinLimits(r: ParticipantRecord, limits: ParticipantLimits)
 }
 
 /**
+ * The permission with each UNKNOWN source (written `unknown`, as a request decodes it) replaced by the
+ * current grant's own unrecognised source strings, in order; left as `unknown` once those run out. An
+ * admin who sends back the permission a participant shows thus keeps the token's strings (LiveKit interop).
+ */
+export function resolveUnknownSources(p: ParticipantPermission, current: readonly string[] | undefined): ParticipantPermission {
+  if (!p.canPublishSources.includes(UNKNOWN_SOURCE)) return p;
+  const originals = (current ?? []).filter((s) => readTrackSource(s) === undefined);
+  let next = 0;
+  const canPublishSources = p.canPublishSources.map((s) => (s === UNKNOWN_SOURCE && next < originals.length ? originals[next++]! : s));
+  return { ...p, canPublishSources };
+}
+
+/**
  * The record after an update at `nowMs`, with LiveKit's UpdateParticipant semantics (livekit-auth.md §4.3).
  * A permission becomes the latest admin decision, stamped with the update's whole second (contract §9).
  */
@@ -60,8 +73,9 @@ export function applyUpdate(cur: ParticipantRecord, u: ParticipantUpdate, nowMs:
     }
   }
   if (u.permission) {
-    next.video = applyPermission(cur.video, u.permission);
-    next.adminPermission = { permission: structuredClone(u.permission), atSec: Math.floor(nowMs / 1000) };
+    const permission = resolveUnknownSources(structuredClone(u.permission), cur.video.canPublishSources);
+    next.video = applyPermission(cur.video, permission);
+    next.adminPermission = { permission, atSec: Math.floor(nowMs / 1000) };
   }
   return next;
 }

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { toPermission, TRACK_SOURCES, type ParticipantPermission as DomainPermission } from "../core/grants.js";
+import { invalidArgument, RoomgateError } from "../core/errors.js";
+import { readTrackSource, toPermission, TRACK_SOURCES, UNKNOWN_SOURCE, type ParticipantPermission as DomainPermission } from "../core/grants.js";
 import type { ParticipantLimits } from "../config/server-config.js";
-import { RoomgateError } from "../core/errors.js";
 import type { ParticipantRecord } from "../participants/model.js";
 import type { ParticipantRegistry } from "../participants/registry.js";
 import { checkUpdateLimits, type ParticipantUpdate } from "../participants/update-rules.js";
@@ -27,6 +27,20 @@ export interface RoomServiceCompatDeps {
 // LiveKit's TrackSource numbers follow TRACK_SOURCES' order after UNKNOWN = 0.
 const SOURCE_NUMBER = new Map<string, TrackSource>(TRACK_SOURCES.map((s, i) => [s, (i + 1) as TrackSource]));
 
+/** LiveKit's TrackSource of a source string: read in any case; anything else is UNKNOWN, as in LiveKit. */
+export function livekitSource(s: string): TrackSource {
+  const name = readTrackSource(s);
+  return name === undefined ? TrackSource.UNKNOWN : SOURCE_NUMBER.get(name)!;
+}
+
+/** The source string of a LiveKit TrackSource in a request: UNKNOWN is `unknown`, as LiveKit's UpdateFromPermission writes it. */
+export function livekitSourceName(s: number, field: string): string {
+  if (s === TrackSource.UNKNOWN) return UNKNOWN_SOURCE;
+  const name = TRACK_SOURCES[s - 1];
+  if (!name) throw invalidArgument(field, "holds an unknown track source number");
+  return name;
+}
+
 function kindOf(kind: string): ParticipantInfo_Kind {
   const k = ParticipantInfo_Kind[kind.toUpperCase() as keyof typeof ParticipantInfo_Kind];
   return typeof k === "number" ? k : ParticipantInfo_Kind.STANDARD;
@@ -39,7 +53,7 @@ export function participantSid(room: string, identity: string): string {
 
 /** The LiveKit ParticipantPermission of a domain permission. */
 export function livekitPermission(p: DomainPermission): ParticipantPermission {
-  return create(ParticipantPermissionSchema, { ...p, canPublishSources: p.canPublishSources.map((s) => SOURCE_NUMBER.get(s)!) });
+  return create(ParticipantPermissionSchema, { ...p, canPublishSources: p.canPublishSources.map(livekitSource) });
 }
 
 /** LiveKit's ParticipantInfo for a record: an active participant is ACTIVE, a removed one DISCONNECTED. */
@@ -96,7 +110,7 @@ export function createRoomServiceCompat(deps: RoomServiceCompatDeps): ImplOf<typ
       // LiveKit's RoomService checks the sizes first (its own tests pin this order); roomgate.v1 authorizes first.
       checkUpdateLimits(changes, deps.limits);
       await authorizeRoomAdmin(verifier, ctx, req.room);
-      if (req.permission) changes.permission = permissionFromProto(req.permission);
+      if (req.permission) changes.permission = permissionFromProto(req.permission, "permission", livekitSourceName);
       return participantInfo(await registry.update(req.room, req.identity, changes));
     },
   };

@@ -57,6 +57,13 @@ describe("applyUpdate (LiveKit UpdateParticipant semantics)", () => {
     expect(next.adminPermission).toEqual({ permission: { ...noPerms, canPublishData: true }, atSec: T0_MS / 1000 });
   });
 
+  it("writes an UNKNOWN source back as the participant's own unrecognised source strings, in order, else as unknown", () => {
+    const odd = record("a", { video: { roomJoin: true, room: "r1", canPublishSources: ["hologram", "camera", "Smell"] } });
+    const next = applyUpdate(odd, { permission: { ...noPerms, canPublish: true, canPublishSources: ["unknown", "microphone", "unknown", "unknown"] } }, T0_MS);
+    expect(next.video.canPublishSources).toEqual(["hologram", "microphone", "Smell", "unknown"]);
+    expect(next.adminPermission?.permission.canPublishSources).toEqual(["hologram", "microphone", "Smell", "unknown"]);
+  });
+
   it("stamps the admin permission with the update's whole second", () => {
     expect(applyUpdate(cur, { permission: noPerms }, T0_MS + 1999).adminPermission).toEqual({ permission: noPerms, atSec: T0_MS / 1000 + 1 });
     expect(applyUpdate(cur, { metadata: "m" }, T0_MS).adminPermission).toBeUndefined();

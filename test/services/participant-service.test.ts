@@ -157,6 +157,24 @@ describe("ParticipantService: kinds", () => {
     const s = await setup();
     expect((await s.join("a", { kind: "robot" })).res.participant?.kind).toBe(ParticipantKind.STANDARD);
     expect((await s.join("b", { kind: "Agent" })).res.participant?.kind).toBe(ParticipantKind.AGENT);
+    expect((await s.join("c", { kind: "SIP" })).res.participant?.kind).toBe(ParticipantKind.SIP);
+  });
+});
+
+describe("ParticipantService: unknown track sources", () => {
+  it("shows a token's unknown source as TRACK_SOURCE_UNKNOWN and keeps its string in refreshed tokens", async () => {
+    const s = await setup();
+    const { token, res } = await s.join("a", { video: { roomJoin: true, room: "r1", canPublishSources: ["hologram", "microphone"] } });
+    expect(res.participant?.permission?.canPublishSources).toEqual([TrackSource.UNKNOWN, TrackSource.MICROPHONE]);
+    expect(JSON.parse(Buffer.from(res.token.split(".")[1]!, "base64url").toString()).video.canPublishSources).toEqual(["hologram", "microphone"]);
+    const refreshed = await s.svc.refreshToken(create(RefreshTokenRequestSchema, { token }), s.ctx());
+    expect(JSON.parse(Buffer.from(refreshed.token.split(".")[1]!, "base64url").toString()).video.canPublishSources).toEqual(["hologram", "microphone"]);
+    // An admin sending the participant's permission back unchanged (UNKNOWN included) changes nothing.
+    const same = await s.svc.updateParticipant(create(UpdateParticipantRequestSchema, { room: "r1", identity: "a", permission: res.participant!.permission! }), s.ctx(s.admin));
+    expect(same.participant?.permission?.canPublishSources).toEqual([TrackSource.UNKNOWN, TrackSource.MICROPHONE]);
+    const narrowed = await s.svc.updateParticipant(create(UpdateParticipantRequestSchema, { room: "r1", identity: "a", permission: { canPublish: true, canPublishSources: [TrackSource.UNKNOWN] } }), s.ctx(s.admin));
+    expect(narrowed.participant?.permission?.canPublishSources).toEqual([TrackSource.UNKNOWN]);
+    expect((await s.h.registry.get("r1", "a")).video.canPublishSources).toEqual(["hologram"]);
   });
 });
 
