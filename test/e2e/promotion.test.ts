@@ -120,7 +120,7 @@ describe.each([
     const refreshedDown = await calls.refresh(joinTok);
     expect((await sdkVerifier.verify(refreshedDown.token)).video).toEqual(updatedVideo(room, false));
 
-    // Rejoining with the old canPublish:false token keeps what the admin set last, not what the token says.
+    // Rejoining with the old canPublish:false token, issued before the admin's last update, keeps what the admin set last (latest decision wins).
     await setCanPublish(room, identity, true);
     expect((await watch.next()).cause).toBe(EventCause.UPDATED);
     const rejoined = await calls.join(joinTok);
