@@ -11,6 +11,7 @@ import { bearerMetadata, callServerStream, callUnary, grpcClientFor } from "../.
 import {
   EventCause, JoinRoomRequestSchema, ParticipantService, WatchParticipantRequestSchema, type WatchParticipantResponse,
 } from "../../gen/roomgate/v1/participant_service_pb.js";
+import { livekitSource, livekitSourceName } from "../../src/services/room-service-compat.js";
 import { participantCalls } from "../support/participant-calls.js";
 import { hs256 } from "../support/raw-tokens.js";
 import { API_KEY, API_SECRET, startTestServer, type TestServer } from "../support/token-server.js";
@@ -197,4 +198,11 @@ it("checks name, metadata and attributes sizes before authorization on the LiveK
   // At the limits, authorization decides.
   const [status, err] = await twirp("UpdateParticipant", { room: "compat-limits", identity: "nobody", name: "n".repeat(256) });
   expect([status, err]).toMatchObject([401, { code: "unauthenticated", meta: { reason: "caller_unauthenticated" } }]);
+});
+
+it("maps sources to LiveKit's TrackSource numbers: any case in, UNKNOWN for the rest, and UNKNOWN back as unknown", () => {
+  expect(["camera", "MICROPHONE", "Screen_Share", "screen_share_audio", "hologram", ""].map(livekitSource))
+    .toEqual([TrackSource.CAMERA, TrackSource.MICROPHONE, TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO, TrackSource.UNKNOWN, TrackSource.UNKNOWN]);
+  expect([0, 1, 4].map((n) => livekitSourceName(n, "f"))).toEqual(["unknown", "camera", "screen_share_audio"]);
+  expect(() => livekitSourceName(9, "permission.can_publish_sources")).toThrow(expect.objectContaining({ reason: "invalid_argument", field: "permission.can_publish_sources" }));
 });
