@@ -19,7 +19,7 @@ import { createCallTracker } from "./transport/call-tracker.js";
 import { addGrpcService } from "./transport/grpc-adapter.js";
 import { splitHostPort } from "./transport/host-port.js";
 import { reflectionPackageDefinition } from "./transport/reflection.js";
-import { createTwirpRouter, LIVEKIT_JSON } from "./transport/twirp.js";
+import { createTwirpRouter, LIVEKIT_ROUTES } from "./transport/twirp.js";
 import { file_health_v1_health } from "../gen/health/v1/health_pb.js";
 import { RoomService } from "../gen/livekit/room_service_pb.js";
 import { file_roomgate_v1_participant_service, ParticipantService } from "../gen/roomgate/v1/participant_service_pb.js";
@@ -113,7 +113,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   const twirp = createTwirpRouter({ log, maxRequestBytes: cfg.maxRequestBytes });
   twirp.add(TokenService, tokenService);
   twirp.add(ParticipantService, participantService);
-  twirp.add(RoomService, createRoomServiceCompat({ registry, verifier }), LIVEKIT_JSON);
+  twirp.add(RoomService, createRoomServiceCompat({ registry, verifier, limits: cfg.participants.limits }), LIVEKIT_ROUTES);
   const httpServer = http.createServer((req, res) => {
     twirp.handle(req, res).then(
       (handled) => {

@@ -410,6 +410,9 @@ export const TrackSourceSchema: GenEnum<TrackSource> = /*@__PURE__*/
 
 /**
  * RoomService is LiveKit's room administration API (participant operations only).
+ * It answers as LiveKit's server does: a caller without roomAdmin for the room
+ * gets 401 `unauthenticated` (meta.reason `grant_missing`), and a participant
+ * that is not in the room (never joined, or removed) 404 `not_found`.
  *
  * @generated from service livekit.RoomService
  */
@@ -425,7 +428,7 @@ export const RoomService: GenService<{
     output: typeof ListParticipantsResponseSchema;
   },
   /**
-   * GetParticipant returns one participant. Caller: roomAdmin for the room.
+   * GetParticipant returns one participant in the room. Caller: roomAdmin for the room.
    *
    * @generated from rpc livekit.RoomService.GetParticipant
    */
@@ -435,7 +438,9 @@ export const RoomService: GenService<{
     output: typeof ParticipantInfoSchema;
   },
   /**
-   * RemoveParticipant removes a participant. Caller: roomAdmin for the room.
+   * RemoveParticipant removes a participant in the room; with revoke_token_ts
+   * the watermark is recorded even when it is not in the room, and the call
+   * succeeds. Caller: roomAdmin for the room.
    *
    * @generated from rpc livekit.RoomService.RemoveParticipant
    */
@@ -445,7 +450,9 @@ export const RoomService: GenService<{
     output: typeof RemoveParticipantResponseSchema;
   },
   /**
-   * UpdateParticipant changes a participant with LiveKit's semantics. Caller: roomAdmin for the room.
+   * UpdateParticipant changes a participant with LiveKit's semantics. The name
+   * (256 bytes), metadata (512 KiB) and attributes (64 KiB) limits are checked
+   * before the caller, as LiveKit does. Caller: roomAdmin for the room.
    *
    * @generated from rpc livekit.RoomService.UpdateParticipant
    */

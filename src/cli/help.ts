@@ -62,7 +62,7 @@ Credentials:
 Identity:
   -i, --identity ID          participant identity (required with --join)
   -n, --name NAME            display name (default: the identity)
-  --kind KIND                standard, ingress, egress, sip, agent, connector or bridge
+  --kind KIND                standard, ingress, egress, sip, agent, connector or bridge (any case)
   --metadata TEXT            participant metadata
   --attribute KEY=VALUE      participant attribute (repeatable)
 
@@ -84,6 +84,9 @@ Grants:
   --can-publish-data true|false  canPublishData (unset: same as canPublish)
   --hidden                   hidden
   --grant JSON               VideoGrant JSON merged over the flags, e.g. '{"canPublish":false}'
+  --room-config JSON         roomConfig (LiveKit's RoomConfiguration as JSON); egress storage
+                             credentials (S3/AliOSS secret, GCP credentials, Azure account key,
+                             stream outputs) are refused, as LiveKit's AccessToken refuses them
 
 Lifetime and output:
   --valid-for DURATION       Go duration, e.g. 1h, 90m, 1h30m (default 5m)

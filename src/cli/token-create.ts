@@ -2,10 +2,11 @@ import { parseGrants } from "../core/claims-codec.js";
 import { nowSeconds } from "../core/clock.js";
 import { parseDuration } from "../core/duration.js";
 import {
-  isParticipantKind,
   isTrackSource,
   PARTICIPANT_KINDS,
+  readParticipantKind,
   type ClaimGrants,
+  type JsonObject,
   type VideoGrant,
 } from "../core/grants.js";
 import { createHmacKey } from "../core/hmac-key.js";
@@ -44,6 +45,7 @@ const OPTIONS = {
   attribute: { type: "string", multiple: true },
   "valid-for": { type: "string", default: "5m" },
   grant: { type: "string" },
+  "room-config": { type: "string" },
   json: { type: "boolean", short: "j" },
   "token-only": { type: "boolean" },
   server: { type: "string" },
@@ -99,6 +101,22 @@ function mergeGrantJson(video: VideoGrant, json: string): VideoGrant {
   return parseGrants({ video: merged }).video ?? {};
 }
 
+/** --room-config: a JSON object (LiveKit's RoomConfiguration as protobuf JSON), type-checked by the core codec. */
+function roomConfigJson(json: string): JsonObject {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw usageError("--room-config is not valid JSON", CMD);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw usageError("--room-config must be a JSON object", CMD);
+  try {
+    return parseGrants({ roomConfig: parsed }).roomConfig ?? {};
+  } catch {
+    throw usageError("--room-config nests too deeply or holds a number JSON cannot carry", CMD);
+  }
+}
+
 /** Builds the claims the flags describe; exported for tests. */
 export function grantsFromFlags(f: Flags): ClaimGrants {
   const video: VideoGrant = {};
@@ -127,8 +145,10 @@ export function grantsFromFlags(f: Flags): ClaimGrants {
   const name = f.name ?? f.identity;
   if (name) g.name = name;
   if (f.kind !== undefined) {
-    if (!isParticipantKind(f.kind)) throw usageError(`invalid kind: ${f.kind} (one of ${PARTICIPANT_KINDS.join(", ")})`, CMD);
-    g.kind = f.kind;
+    // Read in any case, written in lowercase as LiveKit writes it.
+    const kind = readParticipantKind(f.kind);
+    if (!kind) throw usageError(`invalid kind: ${f.kind} (one of ${PARTICIPANT_KINDS.join(", ")})`, CMD);
+    g.kind = kind;
   }
   g.video = f.grant === undefined ? video : mergeGrantJson(video, f.grant);
   if (f["sip-admin"] || f["sip-call"]) g.sip = { ...(f["sip-admin"] ? { admin: true } : {}), ...(f["sip-call"] ? { call: true } : {}) };
@@ -136,6 +156,7 @@ export function grantsFromFlags(f: Flags): ClaimGrants {
   if (f.metadata) g.metadata = f.metadata;
   const attrs = f.attribute && f.attribute.length > 0 ? parseAttributes(f.attribute, CMD) : undefined;
   if (attrs) g.attributes = attrs;
+  if (f["room-config"] !== undefined) g.roomConfig = roomConfigJson(f["room-config"]);
   return g;
 }
 

@@ -18,6 +18,21 @@ export function isParticipantKind(s: string): s is ParticipantKindName {
   return (PARTICIPANT_KINDS as readonly string[]).includes(s);
 }
 
+/** A track source read as LiveKit reads it (Go's ToUpper lookup): its lowercase name in any case, else undefined. */
+export function readTrackSource(s: string): TrackSourceName | undefined {
+  const lower = s.toLowerCase();
+  return isTrackSource(lower) ? lower : undefined;
+}
+
+/** A participant kind read in any case (`SIP` is `sip`), else undefined. */
+export function readParticipantKind(s: string): ParticipantKindName | undefined {
+  const lower = s.toLowerCase();
+  return isParticipantKind(lower) ? lower : undefined;
+}
+
+/** How LiveKit writes its UNKNOWN source (sourceToString), used when a request's UNKNOWN has no original string. */
+export const UNKNOWN_SOURCE = "unknown";
+
 /**
  * LiveKit's `video` grant. Optional booleans are tri-state: `undefined` keeps
  * LiveKit's default, which only the getters below apply.
@@ -90,12 +105,15 @@ export interface ClaimGrants {
   roomConfig?: JsonObject;
 }
 
-/** LiveKit's ParticipantPermission, with sources as lowercase names. */
+/**
+ * LiveKit's ParticipantPermission. Sources are lowercase names; a source roomgate does not
+ * recognise (LiveKit's UNKNOWN) is kept as its original string, so it survives a round trip.
+ */
 export interface ParticipantPermission {
   canSubscribe: boolean;
   canPublish: boolean;
   canPublishData: boolean;
-  canPublishSources: TrackSourceName[];
+  canPublishSources: string[];
   hidden: boolean;
   recorder: boolean;
   canUpdateMetadata: boolean;
@@ -127,13 +145,16 @@ export function canPublishSource(v: VideoGrant, source: TrackSourceName): boolea
   return list.includes(source);
 }
 
-/** LiveKit's VideoGrant.ToPermission; sources match case-insensitively as Go's ToUpper lookup does, unknown ones are dropped. */
+/**
+ * LiveKit's VideoGrant.ToPermission; sources match case-insensitively as Go's ToUpper lookup does.
+ * An unknown one is LiveKit's UNKNOWN: kept in place, as its original string, never dropped.
+ */
 export function toPermission(v: VideoGrant): ParticipantPermission {
   return {
     canSubscribe: getCanSubscribe(v),
     canPublish: getCanPublish(v),
     canPublishData: getCanPublishData(v),
-    canPublishSources: (v.canPublishSources ?? []).map((s) => s.toLowerCase()).filter(isTrackSource),
+    canPublishSources: (v.canPublishSources ?? []).map((s) => readTrackSource(s) ?? s),
     hidden: v.hidden ?? false,
     recorder: v.recorder ?? false,
     canUpdateMetadata: v.canUpdateOwnMetadata ?? false,

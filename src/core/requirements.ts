@@ -1,6 +1,7 @@
 import { isCarriableJson, MAX_JSON_DEPTH } from "./claims-codec.js";
 import { grantMissing, invalidArgument } from "./errors.js";
 import { getCanPublish, getCanPublishData, getCanSubscribe, type ClaimGrants, type VideoGrant } from "./grants.js";
+import { checkRoomConfigCredentials } from "./room-config.js";
 
 /** What VerifyToken can require of a token (the proto's Grant enum, in domain form). */
 export const REQUIREMENTS = [
@@ -46,12 +47,13 @@ export function checkRequirements(g: ClaimGrants, video: VideoGrant | undefined,
 /**
  * Validates the grants of a token about to be minted: join needs identity,
  * join/admin need room, and roomConfig must be something verification accepts,
- * so roomgate never mints a token it would then refuse.
+ * so roomgate never mints a token it would then refuse, and carries no egress storage credentials.
  */
 export function validateMintGrants(g: ClaimGrants): void {
   if (g.roomConfig !== undefined && !isCarriableJson(g.roomConfig)) {
     throw invalidArgument("claims.room_config", `must nest at most ${MAX_JSON_DEPTH} levels and hold only finite numbers`);
   }
+  if (g.roomConfig !== undefined) checkRoomConfigCredentials(g.roomConfig);
   const v = g.video;
   if (v?.roomJoin && !g.identity) throw invalidArgument("claims.identity", "is required with a roomJoin grant");
   if ((v?.roomJoin || v?.roomAdmin) && !v.room) throw invalidArgument("claims.video.room", "is required with a roomJoin or roomAdmin grant");

@@ -8,7 +8,7 @@ export interface LiveIndex extends LiveStateView {
   lookup(room: string, identity: string): LiveParticipantState | undefined;
   /** Replaces the contents with what the store holds (at start). */
   load(entries: readonly LiveEntry[]): void;
-  /** Applies a stored participant record; older versions than the one held are ignored. */
+  /** Applies a stored participant record; older versions than the one held are ignored, so an older permission never replaces a newer one. */
   applyRecord(r: ParticipantRecord): void;
   /** Raises the watermark of (room, identity); never lowers it. */
   applyRevocation(room: string, identity: string, throughSec: number): void;
@@ -46,6 +46,7 @@ export function createLiveIndex(): LiveIndex {
         const s = slot(e.room, e.identity);
         s.version = e.version;
         if (e.permission) s.state.permission = e.permission;
+        if (e.permissionAtSec !== undefined) s.state.permissionAtSec = e.permissionAtSec;
         if (e.revokedThrough !== undefined) s.state.revokedThrough = e.revokedThrough;
       }
       loaded = true;
@@ -59,6 +60,8 @@ export function createLiveIndex(): LiveIndex {
       s.version = r.version;
       if (entry?.permission) s.state.permission = entry.permission;
       else delete s.state.permission;
+      if (entry?.permissionAtSec !== undefined) s.state.permissionAtSec = entry.permissionAtSec;
+      else delete s.state.permissionAtSec;
     },
     applyRevocation(room, identity, throughSec) {
       const s = slot(room, identity);

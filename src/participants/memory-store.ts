@@ -36,7 +36,7 @@ export function createMemoryParticipantStore(): ParticipantStore {
       ready();
       const key = participantKey(candidate.room, candidate.identity);
       if (isRevoked(issuedAtSec, watermarks.get(key)?.through)) throw tokenError("token_revoked");
-      const next = mergeJoin(records.get(key), candidate);
+      const next = mergeJoin(records.get(key), candidate, issuedAtSec);
       records.set(key, next);
       return cloneRecord(next);
     },
@@ -54,7 +54,7 @@ export function createMemoryParticipantStore(): ParticipantStore {
       ready();
       const key = participantKey(room, identity);
       const cur = records.get(key);
-      if (!cur) return undefined;
+      if (cur?.state !== "active") return undefined;
       const next = markRemoved(cur, opts.nowMs);
       records.set(key, next);
       const out: RemoveResult = { record: cloneRecord(next) };

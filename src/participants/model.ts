@@ -1,5 +1,13 @@
-import { applyPermission, toPermission, type JsonObject, type ParticipantPermission, type VideoGrant } from "../core/grants.js";
+import { applyPermission, type JsonObject, type ParticipantPermission, type VideoGrant } from "../core/grants.js";
 import type { VerifiedToken } from "../core/jwt.js";
+import { issuedAtOrBefore } from "../core/live-state.js";
+
+/** The latest permission an admin set, and the Unix second of that update. */
+export interface AdminPermission {
+  permission: ParticipantPermission;
+  /** Tokens issued at or before this second (`iat`, else `nbf`) are evaluated with `permission`. */
+  atSec: number;
+}
 
 /** Whether a participant is in its room. */
 export type ParticipantStateName = "active" | "removed";
@@ -13,10 +21,13 @@ export interface ParticipantRecord {
   attributes: Record<string, string>;
   /** The join token's `kind` claim as written ("" when it had none). */
   kind: string;
-  /** The join token's video grant, with any admin permission change applied. */
+  /** The current session's video grant: the join token's, with any admin permission that governs it applied. */
   video: VideoGrant;
-  /** An admin set the permission; a later join keeps it instead of the token's. */
-  permissionSetByAdmin: boolean;
+  /**
+   * The latest admin permission; kept across removal and rejoin. It governs the session it was set in and
+   * every token issued at or before its second; a join with a later token starts from that token's grants.
+   */
+  adminPermission?: AdminPermission;
   /** The join token's `roomConfig`, copied into refreshed tokens. */
   roomConfig?: JsonObject;
   /** The join token's `roomPreset`, copied into refreshed tokens. */
@@ -36,6 +47,8 @@ export interface LiveEntry {
   identity: string;
   /** Present only when an admin set the permission. */
   permission?: ParticipantPermission;
+  /** The Unix second of that admin update. */
+  permissionAtSec?: number;
   /** Tokens issued at or before this Unix second are revoked. */
   revokedThrough?: number;
   /** Version of the participant record the permission came from (0 when there is none). */
@@ -53,21 +66,24 @@ export function cloneRecord(r: ParticipantRecord): ParticipantRecord {
 }
 
 /**
- * The record a join stores: the candidate built from the join token, except
- * that a participant an admin already updated keeps the admin's permission
- * (contract §3 JoinRoom, §4), the version continues from the old record and
- * a participant that never left keeps its join time.
+ * The record a join stores (contract §9, latest decision wins): the candidate
+ * built from the join token, whose grants start the session, except when the
+ * token was issued (`issuedAtSec`: `iat`, else `nbf`) at or before the latest
+ * admin update, which then governs it. The admin permission is kept either way,
+ * for older tokens; the version continues from the old record and a
+ * participant that never left keeps its join time.
  */
-export function mergeJoin(existing: ParticipantRecord | undefined, candidate: ParticipantRecord): ParticipantRecord {
+export function mergeJoin(existing: ParticipantRecord | undefined, candidate: ParticipantRecord, issuedAtSec: number | undefined): ParticipantRecord {
   const next = cloneRecord(candidate);
   next.state = "active";
   next.version = (existing?.version ?? 0) + 1;
-  next.permissionSetByAdmin = false;
+  delete next.adminPermission;
   // A reconnect of a participant that never left keeps its original join time.
   if (existing?.state === "active") next.joinedAtMs = existing.joinedAtMs;
-  if (existing?.permissionSetByAdmin) {
-    next.video = applyPermission(candidate.video, toPermission(existing.video));
-    next.permissionSetByAdmin = true;
+  const admin = existing?.adminPermission;
+  if (admin) {
+    next.adminPermission = structuredClone(admin);
+    if (issuedAtOrBefore(issuedAtSec, admin.atSec)) next.video = applyPermission(candidate.video, admin.permission);
   }
   return next;
 }
@@ -78,8 +94,13 @@ export function mergeJoin(existing: ParticipantRecord | undefined, candidate: Pa
  * The same rule as the token verifier's, so a store refuses exactly what verification would.
  */
 export function isRevoked(issuedSec: number | undefined, revokedThrough: number | undefined): boolean {
-  if (revokedThrough === undefined) return false;
-  return issuedSec === undefined || Math.floor(issuedSec) <= revokedThrough;
+  return issuedAtOrBefore(issuedSec, revokedThrough);
+}
+
+/** The session's video as a token issued at `issuedAtSec` may use it: an admin update that covers the token wins. */
+export function videoForToken(r: ParticipantRecord, issuedAtSec: number | undefined): VideoGrant {
+  const admin = r.adminPermission;
+  return admin && issuedAtOrBefore(issuedAtSec, admin.atSec) ? applyPermission(r.video, admin.permission) : r.video;
 }
 
 /** The record after a removal at `nowMs`. */
@@ -89,10 +110,13 @@ export function markRemoved(existing: ParticipantRecord, nowMs: number): Partici
 
 /** The live entry for a record and its revocation watermark, or undefined when it would say nothing. */
 export function liveEntryOf(r: ParticipantRecord | undefined, room: string, identity: string, revokedThrough: number | undefined): LiveEntry | undefined {
-  const admin = r?.permissionSetByAdmin === true;
+  const admin = r?.adminPermission;
   if (!admin && revokedThrough === undefined) return undefined;
   const entry: LiveEntry = { room, identity, version: r?.version ?? 0 };
-  if (admin && r) entry.permission = toPermission(r.video);
+  if (admin) {
+    entry.permission = structuredClone(admin.permission);
+    entry.permissionAtSec = admin.atSec;
+  }
   if (revokedThrough !== undefined) entry.revokedThrough = revokedThrough;
   return entry;
 }
@@ -108,7 +132,6 @@ export function joinCandidate(t: VerifiedToken, room: string, nowMs: number): Pa
     attributes: { ...g.attributes },
     kind: g.kind ?? "",
     video: structuredClone(g.video ?? {}),
-    permissionSetByAdmin: false,
     state: "active",
     joinedAtMs: nowMs,
     updatedAtMs: nowMs,

@@ -8,7 +8,7 @@ import type { MintedToken } from "../core/minting.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { EventListener, ParticipantEvent, ParticipantEvents, RevocationNotice, Unsubscribe } from "./events.js";
 import { createLiveIndex } from "./live-index.js";
-import { joinCandidate, type ParticipantRecord } from "./model.js";
+import { joinCandidate, videoForToken, type ParticipantRecord } from "./model.js";
 import { mintRefreshToken } from "./refresh.js";
 import type { ParticipantStore } from "./store.js";
 import type { Timers } from "./timers.js";
@@ -49,14 +49,20 @@ export interface ParticipantRegistry {
   /** The active participants of a room. */
   list(room: string): Promise<ParticipantRecord[]>;
   /**
-   * Marks a participant removed; with `revokeTokens`, refuses its tokens issued
+   * Marks an active participant removed; with `revokeTokens`, refuses its tokens issued
    * through this second, or through `revokeThroughSec` when given (LiveKit's `revoke_token_ts`,
-   * at most MAX_REVOKE_AHEAD_SECONDS ahead). With `revokeTokens`, an identity that never joined
-   * gets the watermark too and the result is undefined; without it, it is `participant_not_found`.
+   * at most MAX_REVOKE_AHEAD_SECONDS ahead). A participant not in the room (never joined, or
+   * already removed) is `participant_not_found` without `revokeTokens`; with it, the watermark is
+   * recorded all the same, nothing else changes (no new version, no second `removed` event) and
+   * the result is undefined.
    */
   remove(room: string, identity: string, revokeTokens: boolean, revokeThroughSec?: number): Promise<ParticipantRecord | undefined>;
-  /** A fresh token for an active participant, with its current permission. */
-  refresh(room: string, identity: string): Promise<ParticipantWithToken>;
+  /**
+   * A fresh token for an active participant, with its current permission. Given the token that asks
+   * (`by`), an admin update that covers it wins over a newer session's permission: an older token
+   * never buys back what an update took away (contract §9).
+   */
+  refresh(room: string, identity: string, by?: VerifiedToken): Promise<ParticipantWithToken>;
   /** Streams an active participant's events, starting with a fresh token; returns the way to stop. */
   watch(room: string, identity: string, listener: EventListener): Promise<Unsubscribe>;
 }
@@ -203,7 +209,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       const opts = revokeTokens ? { nowMs: clock.nowMs(), revokeThroughSec: through } : { nowMs: clock.nowMs() };
       let res = await store.remove(room, identity, opts);
       if (!res && revokeTokens) {
-        // Revoking an identity that never joined is how a leaked, unused token is cut off.
+        // Revoking an identity that is not in the room is how a leaked, unused token is cut off.
         const mark = await store.revoke(room, identity, through);
         index.applyRevocation(room, identity, mark);
         await publishRevocation({ room, identity, revokedThrough: mark });
@@ -220,11 +226,12 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       await publish(event);
       return res.record;
     },
-    async refresh(room, identity) {
+    async refresh(room, identity, by) {
       requireKey(room, identity);
       ready();
       const participant = await activeOrThrow(room, identity);
-      return { participant, token: mint(participant) };
+      if (!by) return { participant, token: mint(participant) };
+      return { participant, token: mint({ ...participant, video: videoForToken(participant, by.issuedAt ?? by.notBefore) }) };
     },
     async watch(room, identity, listener) {
       requireKey(room, identity);

@@ -1,12 +1,34 @@
 import type { Database } from "better-sqlite3";
-import type { JsonObject, VideoGrant } from "../core/grants.js";
+import { toPermission, type JsonObject, type ParticipantPermission, type VideoGrant } from "../core/grants.js";
 import type { ParticipantRecord, ParticipantStateName } from "./model.js";
+
+/** One schema step: SQL, or code for a step SQL alone cannot express. */
+export type Migration = string | ((db: Database) => void);
+
+// Schema 2 (latest decision wins): the admin permission is stored with the second of its update. A row an
+// admin updated under schema 1 gets its current permission, stamped with its updated_at second.
+function adminPermissionWithSecond(db: Database): void {
+  db.exec(`ALTER TABLE participants ADD COLUMN admin_permission TEXT;
+           ALTER TABLE participants ADD COLUMN admin_permission_at INTEGER;`);
+  const rows = db
+    .prepare<[], { room: string; identity: string; video: string; updated_at_ms: number }>(
+      "SELECT room, identity, video, updated_at_ms FROM participants WHERE permission_set_by_admin = 1",
+    )
+    .all();
+  const set = db.prepare<[string, number, string, string]>(
+    "UPDATE participants SET admin_permission = ?, admin_permission_at = ? WHERE room = ? AND identity = ?",
+  );
+  for (const r of rows) {
+    set.run(JSON.stringify(toPermission(JSON.parse(r.video) as VideoGrant)), Math.floor(r.updated_at_ms / 1000), r.room, r.identity);
+  }
+  db.exec("ALTER TABLE participants DROP COLUMN permission_set_by_admin");
+}
 
 /**
  * Ordered migrations; entry i takes the schema from version i to i + 1
  * (`PRAGMA user_version`). Append only: a shipped entry is never edited.
  */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE participants (
      room TEXT NOT NULL,
      identity TEXT NOT NULL,
@@ -32,6 +54,7 @@ export const MIGRATIONS: readonly string[] = [
      revoked_through INTEGER NOT NULL,
      PRIMARY KEY (room, identity)
    ) WITHOUT ROWID;`,
+  adminPermissionWithSecond,
 ];
 
 /** The schema version this code writes. */
@@ -45,7 +68,9 @@ export function migrate(db: Database): void {
   }
   for (let v = current; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
+      const step = MIGRATIONS[v]!;
+      if (typeof step === "string") db.exec(step);
+      else step(db);
       // user_version cannot take a bound parameter; v is our own integer.
       db.pragma(`user_version = ${v + 1}`);
     })();
@@ -61,7 +86,6 @@ export interface ParticipantRow {
   attributes: string;
   kind: string;
   video: string;
-  permission_set_by_admin: number;
   room_config: string | null;
   room_preset: string | null;
   state: string;
@@ -69,6 +93,10 @@ export interface ParticipantRow {
   updated_at_ms: number;
   version: number;
   join_expires_at: number;
+  /** JSON of the latest admin ParticipantPermission, or NULL. */
+  admin_permission: string | null;
+  /** Unix second of that update; set exactly when admin_permission is. */
+  admin_permission_at: number | null;
 }
 
 /** Named parameters for INSERT/UPDATE of one participant. */
@@ -81,7 +109,6 @@ export function toRow(r: ParticipantRecord): ParticipantRow {
     attributes: JSON.stringify(r.attributes),
     kind: r.kind,
     video: JSON.stringify(r.video),
-    permission_set_by_admin: r.permissionSetByAdmin ? 1 : 0,
     room_config: r.roomConfig === undefined ? null : JSON.stringify(r.roomConfig),
     room_preset: r.roomPreset ?? null,
     state: r.state,
@@ -89,6 +116,8 @@ export function toRow(r: ParticipantRecord): ParticipantRow {
     updated_at_ms: r.updatedAtMs,
     version: r.version,
     join_expires_at: r.joinExpiresAt,
+    admin_permission: r.adminPermission ? JSON.stringify(r.adminPermission.permission) : null,
+    admin_permission_at: r.adminPermission ? r.adminPermission.atSec : null,
   };
 }
 
@@ -102,7 +131,6 @@ export function fromRow(row: ParticipantRow): ParticipantRecord {
     attributes: JSON.parse(row.attributes) as Record<string, string>,
     kind: row.kind,
     video: JSON.parse(row.video) as VideoGrant,
-    permissionSetByAdmin: row.permission_set_by_admin === 1,
     state: row.state as ParticipantStateName,
     joinedAtMs: row.joined_at_ms,
     updatedAtMs: row.updated_at_ms,
@@ -111,11 +139,15 @@ export function fromRow(row: ParticipantRow): ParticipantRecord {
   };
   if (row.room_config !== null) r.roomConfig = JSON.parse(row.room_config) as JsonObject;
   if (row.room_preset !== null) r.roomPreset = row.room_preset;
+  if (row.admin_permission !== null && row.admin_permission_at !== null) {
+    r.adminPermission = { permission: JSON.parse(row.admin_permission) as ParticipantPermission, atSec: row.admin_permission_at };
+  }
   return r;
 }
 
 /** Column list shared by INSERT statements, in `ParticipantRow` order. */
 export const COLUMNS = [
-  "room", "identity", "name", "metadata", "attributes", "kind", "video", "permission_set_by_admin",
+  "room", "identity", "name", "metadata", "attributes", "kind", "video",
   "room_config", "room_preset", "state", "joined_at_ms", "updated_at_ms", "version", "join_expires_at",
+  "admin_permission", "admin_permission_at",
 ] as const;

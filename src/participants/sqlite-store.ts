@@ -51,7 +51,7 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): Particip
     put: db.prepare(INSERT_OR_REPLACE),
     live: db.prepare<[], ParticipantRow & { revoked_through: number | null }>(
       `SELECT p.*, v.revoked_through FROM participants p LEFT JOIN revocations v USING (room, identity)
-       WHERE p.permission_set_by_admin = 1 OR v.revoked_through IS NOT NULL`,
+       WHERE p.admin_permission IS NOT NULL OR v.revoked_through IS NOT NULL`,
     ),
     orphanMarks: db.prepare<[], { room: string; identity: string; revoked_through: number }>(
       `SELECT room, identity, revoked_through FROM revocations v
@@ -78,7 +78,7 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): Particip
   // read-check-write of a change cannot interleave with another connection's.
   const joinTx = db.transaction((candidate: ParticipantRecord, issuedAtSec: number | undefined) => {
     if (isRevoked(issuedAtSec, watermark(candidate.room, candidate.identity))) throw tokenError("token_revoked");
-    const next = mergeJoin(read(candidate.room, candidate.identity), candidate);
+    const next = mergeJoin(read(candidate.room, candidate.identity), candidate, issuedAtSec);
     q.put.run(toRow(next));
     return next;
   });
@@ -92,7 +92,7 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): Particip
   });
   const removeTx = db.transaction((room: string, identity: string, nowMs: number, revokeThroughSec?: number) => {
     const cur = read(room, identity);
-    if (!cur) return undefined;
+    if (cur?.state !== "active") return undefined;
     const next = markRemoved(cur, nowMs);
     q.put.run(toRow(next));
     const out: RemoveResult = { record: next };

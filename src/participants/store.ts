@@ -32,7 +32,11 @@ export interface ParticipantStore {
   join(candidate: ParticipantRecord, issuedAtSec: number | undefined): Promise<ParticipantRecord>;
   /** Stores `next` with version `expectedVersion + 1` if the stored version is still `expectedVersion`. */
   update(next: ParticipantRecord, expectedVersion: number): Promise<UpdateResult>;
-  /** Marks a participant removed and, with `revokeThroughSec`, raises its revocation watermark in the same step. */
+  /**
+   * Marks an active participant removed and, with `revokeThroughSec`, raises its revocation watermark in the
+   * same step. A participant that is not active (never joined, or already removed) is left as it is:
+   * undefined, nothing changed (the watermark included; `revoke` raises it alone).
+   */
   remove(room: string, identity: string, opts: { nowMs: number; revokeThroughSec?: number }): Promise<RemoveResult | undefined>;
   /** Raises the watermark of (room, identity) to at least `throughSec` and returns the result. */
   revoke(room: string, identity: string, throughSec: number): Promise<number>;

@@ -1,5 +1,5 @@
 import { invalidArgument } from "../core/errors.js";
-import { applyPermission, type ParticipantPermission } from "../core/grants.js";
+import { applyPermission, readTrackSource, UNKNOWN_SOURCE, type ParticipantPermission } from "../core/grants.js";
 import type { ParticipantLimits } from "../config/server-config.js";
 import type { ParticipantRecord } from "./model.js";
 
@@ -45,7 +45,23 @@ export function checkJoinLimits(r: ParticipantRecord, limits: ParticipantLimits)
   checkUpdateLimits({ name: r.name, metadata: r.metadata, attributes: r.attributes }, limits);
 }
 
-/** The record after an update at `nowMs`, with LiveKit's UpdateParticipant semantics (livekit-auth.md §4.3). */
+/**
+ * The permission with each UNKNOWN source (written `unknown`, as a request decodes it) replaced by the
+ * current grant's own unrecognised source strings, in order; left as `unknown` once those run out. An
+ * admin who sends back the permission a participant shows thus keeps the token's strings (LiveKit interop).
+ */
+export function resolveUnknownSources(p: ParticipantPermission, current: readonly string[] | undefined): ParticipantPermission {
+  if (!p.canPublishSources.includes(UNKNOWN_SOURCE)) return p;
+  const originals = (current ?? []).filter((s) => readTrackSource(s) === undefined);
+  let next = 0;
+  const canPublishSources = p.canPublishSources.map((s) => (s === UNKNOWN_SOURCE && next < originals.length ? originals[next++]! : s));
+  return { ...p, canPublishSources };
+}
+
+/**
+ * The record after an update at `nowMs`, with LiveKit's UpdateParticipant semantics (livekit-auth.md §4.3).
+ * A permission becomes the latest admin decision, stamped with the update's whole second (contract §9).
+ */
 export function applyUpdate(cur: ParticipantRecord, u: ParticipantUpdate, nowMs: number): ParticipantRecord {
   const next: ParticipantRecord = { ...structuredClone(cur), updatedAtMs: nowMs };
   if (u.name) next.name = u.name;
@@ -57,8 +73,9 @@ export function applyUpdate(cur: ParticipantRecord, u: ParticipantUpdate, nowMs:
     }
   }
   if (u.permission) {
-    next.video = applyPermission(cur.video, u.permission);
-    next.permissionSetByAdmin = true;
+    const permission = resolveUnknownSources(structuredClone(u.permission), cur.video.canPublishSources);
+    next.video = applyPermission(cur.video, permission);
+    next.adminPermission = { permission, atSec: Math.floor(nowMs / 1000) };
   }
   return next;
 }
@@ -73,12 +90,15 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Whether an update left everything a watcher can see as it was, so nothing needs storing or pushing. */
+/**
+ * Whether an update left everything as it was, so nothing needs storing or pushing. A permission
+ * repeated in a later second is a change: it governs the tokens issued since the earlier one.
+ */
 export function sameContent(a: ParticipantRecord, b: ParticipantRecord): boolean {
   return (
     a.name === b.name &&
     a.metadata === b.metadata &&
-    a.permissionSetByAdmin === b.permissionSetByAdmin &&
+    canonical(a.adminPermission) === canonical(b.adminPermission) &&
     canonical(a.attributes) === canonical(b.attributes) &&
     canonical(a.video) === canonical(b.video)
   );

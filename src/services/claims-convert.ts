@@ -2,8 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { invalidArgument } from "../core/errors.js";
 import {
-  PARTICIPANT_KINDS, TRACK_SOURCES, type ClaimGrants, type ParticipantPermission as DomainPermission,
-  type TrackSourceName, type VideoGrant as DomainVideo,
+  PARTICIPANT_KINDS, readParticipantKind, readTrackSource, TRACK_SOURCES, UNKNOWN_SOURCE, type ClaimGrants,
+  type ParticipantPermission as DomainPermission, type TrackSourceName, type VideoGrant as DomainVideo,
 } from "../core/grants.js";
 import {
   ParticipantKind, ParticipantPermissionSchema, TrackSource, type Claims, type ParticipantPermission, type VideoGrant,
@@ -14,16 +14,24 @@ const SOURCE_OF = new Map<TrackSource, TrackSourceName>(TRACK_SOURCES.map((s, i)
 const SOURCE_ENUM = new Map<string, TrackSource>(TRACK_SOURCES.map((s, i) => [s, i + 1]));
 const KIND_ENUM = new Map<string, ParticipantKind>(PARTICIPANT_KINDS.map((k, i) => [k, i + 1]));
 
-/** Lowercase source name of a proto enum value; UNSPECIFIED is a request error at `field`. */
-export function sourceName(s: number, field: string): TrackSourceName {
+/**
+ * Lowercase source name of a proto enum value; TRACK_SOURCE_UNKNOWN is LiveKit's `unknown` (an update
+ * writes the participant's own unrecognised strings back in its place); UNSPECIFIED is a request error at `field`.
+ */
+export function sourceName(s: number, field: string): string {
+  if (s === TrackSource.UNKNOWN) return UNKNOWN_SOURCE;
   const name = SOURCE_OF.get(s);
   if (!name) throw invalidArgument(field, "holds an unspecified or unknown track source");
   return name;
 }
 
-/** Proto enum of a token's source string; strings LiveKit would not match stay UNSPECIFIED so a restricted list never reads as "all". */
+/**
+ * Proto enum of a token's source string, read in any case as LiveKit's GetCanPublishSources does;
+ * anything else is UNKNOWN, kept in place so a restricted list never reads as "all sources".
+ */
 export function sourceEnum(s: string): TrackSource {
-  return SOURCE_ENUM.get(s) ?? TrackSource.UNSPECIFIED;
+  const name = readTrackSource(s);
+  return name === undefined ? TrackSource.UNKNOWN : SOURCE_ENUM.get(name)!;
 }
 
 /** Lowercase kind name of a proto enum value, or undefined for UNSPECIFIED. */
@@ -31,9 +39,10 @@ export function kindName(k: ParticipantKind): string | undefined {
   return k === ParticipantKind.UNSPECIFIED ? undefined : PARTICIPANT_KINDS[k - 1];
 }
 
-/** Proto enum of a token's kind string; unknown kinds read as UNSPECIFIED. */
+/** Proto enum of a token's kind string, read in any case (`SIP` is SIP); unknown kinds read as UNSPECIFIED. */
 export function kindEnum(k: string | undefined): ParticipantKind {
-  return (k && KIND_ENUM.get(k)) || ParticipantKind.UNSPECIFIED;
+  const name = k === undefined ? undefined : readParticipantKind(k);
+  return (name && KIND_ENUM.get(name)) || ParticipantKind.UNSPECIFIED;
 }
 
 function setIf<T extends object, K extends keyof T>(out: T, k: K, v: T[K] | undefined | false | ""): void {
@@ -148,17 +157,20 @@ export function claimsToProto(g: ClaimGrants): Claims {
 
 /**
  * The fields roomgate.v1's and LiveKit's ParticipantPermission share: both
- * number their track sources 1–4 in TRACK_SOURCES' order, so one mapping serves both.
+ * number their known track sources 1–4 in TRACK_SOURCES' order; only their
+ * UNKNOWN differs (roomgate.v1's 5, LiveKit's 0), hence the source decoder.
  */
 export type PermissionFields = Omit<ParticipantPermission, "$typeName" | "canPublishSources"> & { canPublishSources: readonly number[] };
 
-/** Domain permission from either proto message; an unspecified or unknown source is a request error. */
-export function permissionFromProto(p: PermissionFields, field = "permission"): DomainPermission {
+/** Domain permission from either proto message; `decodeSource` reads its numbering (roomgate.v1's by default). */
+export function permissionFromProto(
+  p: PermissionFields, field = "permission", decodeSource: (s: number, field: string) => string = sourceName,
+): DomainPermission {
   return {
     canSubscribe: p.canSubscribe,
     canPublish: p.canPublish,
     canPublishData: p.canPublishData,
-    canPublishSources: p.canPublishSources.map((s) => sourceName(s, `${field}.can_publish_sources`)),
+    canPublishSources: p.canPublishSources.map((s) => decodeSource(s, `${field}.can_publish_sources`)),
     hidden: p.hidden,
     recorder: p.recorder,
     canUpdateMetadata: p.canUpdateMetadata,

@@ -150,7 +150,7 @@ export function createParticipantService(deps: ParticipantServiceDeps): ImplOf<t
       const room = t.grants.video?.room;
       // A token that names no room or identity cannot belong to a registered participant.
       if (!room || !t.identity) throw new RoomgateError("participant_not_found");
-      const { token } = await registry.refresh(room, t.identity);
+      const { token } = await registry.refresh(room, t.identity, t);
       return create(RefreshTokenResponseSchema, { token: token.token, expiresAt: timestampFromSeconds(token.expiresAt) });
     },
   };

@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { toPermission, TRACK_SOURCES, type ParticipantPermission as DomainPermission } from "../core/grants.js";
+import { invalidArgument, RoomgateError } from "../core/errors.js";
+import { readTrackSource, toPermission, TRACK_SOURCES, UNKNOWN_SOURCE, type ParticipantPermission as DomainPermission } from "../core/grants.js";
+import type { ParticipantLimits } from "../config/server-config.js";
 import type { ParticipantRecord } from "../participants/model.js";
 import type { ParticipantRegistry } from "../participants/registry.js";
+import { checkUpdateLimits, type ParticipantUpdate } from "../participants/update-rules.js";
 import {
   ListParticipantsResponseSchema, ParticipantInfo_Kind, ParticipantInfo_State, ParticipantInfoSchema,
   ParticipantPermissionSchema, RemoveParticipantResponseSchema, TrackSource,
@@ -17,10 +20,26 @@ import type { TokenVerifier } from "./token-verifier.js";
 export interface RoomServiceCompatDeps {
   registry: ParticipantRegistry;
   verifier: TokenVerifier;
+  /** LiveKit's UpdateParticipant size limits, checked before authorization as LiveKit does. */
+  limits: ParticipantLimits;
 }
 
 // LiveKit's TrackSource numbers follow TRACK_SOURCES' order after UNKNOWN = 0.
 const SOURCE_NUMBER = new Map<string, TrackSource>(TRACK_SOURCES.map((s, i) => [s, (i + 1) as TrackSource]));
+
+/** LiveKit's TrackSource of a source string: read in any case; anything else is UNKNOWN, as in LiveKit. */
+export function livekitSource(s: string): TrackSource {
+  const name = readTrackSource(s);
+  return name === undefined ? TrackSource.UNKNOWN : SOURCE_NUMBER.get(name)!;
+}
+
+/** The source string of a LiveKit TrackSource in a request: UNKNOWN is `unknown`, as LiveKit's UpdateFromPermission writes it. */
+export function livekitSourceName(s: number, field: string): string {
+  if (s === TrackSource.UNKNOWN) return UNKNOWN_SOURCE;
+  const name = TRACK_SOURCES[s - 1];
+  if (!name) throw invalidArgument(field, "holds an unknown track source number");
+  return name;
+}
 
 function kindOf(kind: string): ParticipantInfo_Kind {
   const k = ParticipantInfo_Kind[kind.toUpperCase() as keyof typeof ParticipantInfo_Kind];
@@ -34,7 +53,7 @@ export function participantSid(room: string, identity: string): string {
 
 /** The LiveKit ParticipantPermission of a domain permission. */
 export function livekitPermission(p: DomainPermission): ParticipantPermission {
-  return create(ParticipantPermissionSchema, { ...p, canPublishSources: p.canPublishSources.map((s) => SOURCE_NUMBER.get(s)!) });
+  return create(ParticipantPermissionSchema, { ...p, canPublishSources: p.canPublishSources.map(livekitSource) });
 }
 
 /** LiveKit's ParticipantInfo for a record: an active participant is ACTIVE, a removed one DISCONNECTED. */
@@ -56,8 +75,10 @@ export function participantInfo(r: ParticipantRecord): ParticipantInfo {
 
 /**
  * Creates the livekit.RoomService participant routes for Twirp, so that
- * livekit-server-sdk's RoomServiceClient works unchanged. Authorization is
- * LiveKit's (roomAdmin for the room); failures use roomgate's error table.
+ * livekit-server-sdk's RoomServiceClient works unchanged. They answer as
+ * LiveKit's RoomService does (contract §9): size limits before authorization,
+ * roomAdmin for the room (the transport answers its absence 401), and a
+ * participant not in the room is not found, whether it never joined or left.
  */
 export function createRoomServiceCompat(deps: RoomServiceCompatDeps): ImplOf<typeof RoomService> {
   const { registry, verifier } = deps;
@@ -69,7 +90,10 @@ export function createRoomServiceCompat(deps: RoomServiceCompatDeps): ImplOf<typ
 
     async getParticipant(req, ctx) {
       await authorizeRoomAdmin(verifier, ctx, req.room);
-      return participantInfo(await registry.get(req.room, req.identity));
+      const participant = await registry.get(req.room, req.identity);
+      // LiveKit only knows participants in the room; a removed one is gone.
+      if (participant.state !== "active") throw new RoomgateError("participant_not_found");
+      return participantInfo(participant);
     },
 
     async removeParticipant(req, ctx) {
@@ -82,14 +106,12 @@ export function createRoomServiceCompat(deps: RoomServiceCompatDeps): ImplOf<typ
     },
 
     async updateParticipant(req, ctx) {
+      const changes: ParticipantUpdate = { name: req.name, metadata: req.metadata, attributes: req.attributes };
+      // LiveKit's RoomService checks the sizes first (its own tests pin this order); roomgate.v1 authorizes first.
+      checkUpdateLimits(changes, deps.limits);
       await authorizeRoomAdmin(verifier, ctx, req.room);
-      const participant = await registry.update(req.room, req.identity, {
-        name: req.name,
-        metadata: req.metadata,
-        attributes: req.attributes,
-        ...(req.permission && { permission: permissionFromProto(req.permission) }),
-      });
-      return participantInfo(participant);
+      if (req.permission) changes.permission = permissionFromProto(req.permission, "permission", livekitSourceName);
+      return participantInfo(await registry.update(req.room, req.identity, changes));
     },
   };
 }

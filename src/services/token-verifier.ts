@@ -1,14 +1,14 @@
 import type { Clock } from "../core/clock.js";
 import { tokenError } from "../core/errors.js";
-import { applyPermission, type VideoGrant } from "../core/grants.js";
+import type { VideoGrant } from "../core/grants.js";
 import { verifyJwt, type TokenPolicy, type VerifiedToken } from "../core/jwt.js";
 import type { KeyProvider } from "../core/keys.js";
-import type { LiveStateView } from "../core/live-state.js";
+import { effectiveVideo, issuedAtOrBefore, type LiveStateView } from "../core/live-state.js";
 
 /** A verified token plus what the registry says about its bearer now. */
 export interface VerifiedAccess {
   token: VerifiedToken;
-  /** The video grant after live permission updates; the token's own when nobody updated it. */
+  /** The video grant after live permission updates (latest decision wins); the token's own when no update covers it. */
   effectiveVideo: VideoGrant | undefined;
 }
 
@@ -37,12 +37,9 @@ export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
       if (!room || !verified.identity) return { token: verified, effectiveVideo: video };
       const state = await deps.live.lookup(room, verified.identity);
       if (!state) return { token: verified, effectiveVideo: video };
-      if (state.revokedThrough !== undefined) {
-        // A token with neither iat nor nbf cannot prove it came after the revocation.
-        const issued = verified.issuedAt ?? verified.notBefore;
-        if (issued === undefined || Math.floor(issued) <= state.revokedThrough) throw tokenError("token_revoked");
-      }
-      return { token: verified, effectiveVideo: state.permission ? applyPermission(video ?? {}, state.permission) : video };
+      const issued = verified.issuedAt ?? verified.notBefore;
+      if (issuedAtOrBefore(issued, state.revokedThrough)) throw tokenError("token_revoked");
+      return { token: verified, effectiveVideo: effectiveVideo(video, issued, state) };
     },
   };
 }

@@ -39,6 +39,14 @@ const TWIRP_CODE: Record<ErrorCode, TwirpCode> = {
   INTERNAL: "internal",
 };
 
+/**
+ * Which status table a Twirp route answers with: roomgate's own (contract §6), or LiveKit's,
+ * whose RoomService answers a caller without the needed grant 401 `unauthenticated`, not 403.
+ */
+export type TwirpErrorTable = "roomgate" | "livekit";
+
+const LIVEKIT_TWIRP_CODE: Record<ErrorCode, TwirpCode> = { ...TWIRP_CODE, PERMISSION_DENIED: "unauthenticated" };
+
 /** A Twirp error body. */
 export interface TwirpErrorBody {
   code: TwirpCode;
@@ -63,10 +71,10 @@ export function toGrpcStatus(err: unknown, log: Logger, method: string): grpc.St
   return { code: GRPC_CODE[e.code], details: e.message, metadata };
 }
 
-/** Maps any thrown value to a Twirp error body and HTTP status. */
-export function toTwirpError(err: unknown, log: Logger, method: string): { status: number; body: TwirpErrorBody } {
+/** Maps any thrown value to a Twirp error body and HTTP status; the reason stays roomgate's whichever table. */
+export function toTwirpError(err: unknown, log: Logger, method: string, table: TwirpErrorTable = "roomgate"): { status: number; body: TwirpErrorBody } {
   const e = normalise(err, log, method);
-  const code = TWIRP_CODE[e.code];
+  const code = (table === "livekit" ? LIVEKIT_TWIRP_CODE : TWIRP_CODE)[e.code];
   const meta: Record<string, string> = { reason: e.reason };
   if (e.field) meta.argument = e.field;
   return { status: TWIRP_STATUS[code], body: { code, msg: e.message, meta } };

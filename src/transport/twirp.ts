@@ -5,7 +5,7 @@ import { invalidArgument } from "../core/errors.js";
 import type { Logger } from "../log.js";
 import { bearerCredential, type CallContext } from "./call-context.js";
 import type { ServiceImpl } from "./grpc-adapter.js";
-import { TWIRP_STATUS, toTwirpError, type TwirpErrorBody } from "./status.js";
+import { TWIRP_STATUS, toTwirpError, type TwirpErrorBody, type TwirpErrorTable } from "./status.js";
 
 /** Twirp's path prefix. */
 export const TWIRP_PREFIX = "/twirp";
@@ -16,12 +16,16 @@ export interface TwirpJsonStyle {
   useProtoFieldName: boolean;
   /** Emit fields that hold their default value. */
   alwaysEmitImplicit: boolean;
+  /** The status table errors are answered with; roomgate's when absent. */
+  errors?: TwirpErrorTable;
 }
 
 /** Canonical proto3 JSON: camelCase names (LiveKit's claim names), defaults omitted. */
 export const CANONICAL_JSON: TwirpJsonStyle = { useProtoFieldName: false, alwaysEmitImplicit: false };
 /** What LiveKit's Go Twirp servers write: proto names, every field. */
 export const LIVEKIT_JSON: TwirpJsonStyle = { useProtoFieldName: true, alwaysEmitImplicit: true };
+/** What LiveKit's RoomService answers: its JSON style and its status table. */
+export const LIVEKIT_ROUTES: TwirpJsonStyle = { ...LIVEKIT_JSON, errors: "livekit" };
 
 interface Route {
   json: TwirpJsonStyle;
@@ -132,12 +136,12 @@ export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number }
       try {
         const out = (await route.fn(input, ctx)) as MessageShape<DescMessage>;
         const body = enc === "json"
-          ? Buffer.from(JSON.stringify(toJson(route.method.output, out, route.json)))
+          ? Buffer.from(JSON.stringify(toJson(route.method.output, out, { useProtoFieldName: route.json.useProtoFieldName, alwaysEmitImplicit: route.json.alwaysEmitImplicit })))
           : Buffer.from(toBinary(route.method.output, out));
         res.writeHead(200, { "Content-Type": `application/${enc}`, "Content-Length": body.byteLength });
         res.end(body);
       } catch (err) {
-        const { status, body } = toTwirpError(err, deps.log, route.name);
+        const { status, body } = toTwirpError(err, deps.log, route.name, route.json.errors);
         writeError(res, status, body);
       }
       return true;

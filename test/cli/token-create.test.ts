@@ -145,6 +145,30 @@ describe("token create: grant flags", () => {
     expect(r.err).toContain("invalid kind: robot");
   });
 
+  it("--kind reads a kind in any case and writes it in lowercase", async () => {
+    expect((await create("--join", "-i", "a", "-r", "r", "--kind", "SIP")).payload.kind).toBe("sip");
+    expect((await create("--join", "-i", "a", "-r", "r", "--kind", "Agent")).payload.kind).toBe("agent");
+  });
+
+  it("--room-config carries a JSON room configuration", async () => {
+    const r = await create("--join", "-i", "a", "-r", "r", "--room-config", '{"name":"r","egress":{"tracks":{"filepath":"t","s3":{"bucket":"b"}}}}');
+    expect(r.payload.roomConfig).toEqual({ name: "r", egress: { tracks: { filepath: "t", s3: { bucket: "b" } } } });
+  });
+
+  it("--room-config refuses egress storage credentials, naming the field and never the secret, as LiveKit's AccessToken does", async () => {
+    const r = await failure([...CREDS, "--join", "-i", "a", "-r", "r", "--room-config", '{"egress":{"room":{"fileOutputs":[{"s3":{"secret":"hunter2-secret"}}]}}}']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("claims.room_config.egress.room.file_outputs[0].s3.secret");
+    expect(r.err).not.toContain("hunter2");
+  });
+
+  it("--room-config must be a JSON object", async () => {
+    for (const bad of ["{", "[1]", "null"]) {
+      const r = await failure([...CREDS, "--join", "-i", "a", "-r", "r", "--room-config", bad]);
+      expect([r.code, r.err]).toEqual([2, expect.stringContaining("--room-config")]);
+    }
+  });
+
   it("--name, --metadata and repeatable --attribute k=v", async () => {
     const { payload } = await create("--join", "-i", "a", "-r", "r", "-n", "Alice A.", "--metadata", '{"x":1}', "--attribute", "team=red", "--attribute", "eq=a=b");
     expect(payload).toMatchObject({ name: "Alice A.", metadata: '{"x":1}', attributes: { team: "red", eq: "a=b" } });

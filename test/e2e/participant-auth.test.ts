@@ -64,6 +64,11 @@ function twirpText(e: Expect): string {
   return `400 invalid_argument invalid_argument ${e.invalid}`;
 }
 
+/** LiveKit's RoomService answers a missing grant 401 `unauthenticated`, not 403 (contract §9). */
+function livekitText(e: Expect): string {
+  return e === "denied" ? "401 unauthenticated grant_missing" : twirpText(e);
+}
+
 const showGrpc = (o: GrpcOutcome): string =>
   o.code === grpc.status.OK ? "OK" : [grpc.status[o.code], o.reason, o.field].filter((x) => x !== undefined).join(" ");
 function showTwirp(r: TwirpReply): string {
@@ -128,7 +133,7 @@ const callers: Caller[] = [
 
 describe.each(["grpc", "twirp", "livekit"] as const)("participant admin authorization over %s", (transport) => {
   const methods: Method[] = transport === "grpc" ? ["update", "get", "list", "remove", "watch"] : ["update", "get", "list", "remove"];
-  const render = transport === "grpc" ? grpcText : twirpText;
+  const render = transport === "grpc" ? grpcText : transport === "livekit" ? livekitText : twirpText;
 
   it.each(callers)("$name: the same answer for known and unknown participants", async (c) => {
     const got: Record<string, string> = {};

@@ -61,7 +61,6 @@ export function record(identity: string, overrides: Partial<ParticipantRecord> =
     attributes: {},
     kind: "",
     video: { roomJoin: true, room: "r1" },
-    permissionSetByAdmin: false,
     state: "active",
     joinedAtMs: T0_MS,
     updatedAtMs: T0_MS,

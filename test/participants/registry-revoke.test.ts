@@ -102,3 +102,33 @@ describe("registry: join re-checks the watermark in the store", () => {
     await expect(h.registry.join({ ...noIat, notBefore: T0 + 1 })).resolves.toBeDefined();
   });
 });
+
+describe("registry: removing a participant that is not in the room", () => {
+  it("refuses a second plain removal with participant_not_found, without a version bump or a second removed event", async () => {
+    const h = await harness();
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
+    await h.registry.remove("r1", "a", false);
+    const seen: string[] = [];
+    h.events.subscribeAll((e) => seen.push(e.cause));
+    await expect(h.registry.remove("r1", "a", false)).rejects.toMatchObject({ reason: "participant_not_found", code: "NOT_FOUND" });
+    expect(await h.store.get("r1", "a")).toMatchObject({ state: "removed", version: 2 });
+    expect(seen).toEqual([]);
+  });
+
+  it("with revoke_tokens records the watermark of an already removed participant without re-emitting removed", async () => {
+    const h = await harness();
+    const old = joinToken(h.keys, h.clock, joinGrants("a"));
+    await h.registry.join(old);
+    await h.registry.remove("r1", "a", false);
+    const seen: string[] = [];
+    const notices: number[] = [];
+    h.events.subscribeAll((e) => seen.push(e.cause));
+    h.events.subscribeRevocations((n) => notices.push(n.revokedThrough));
+    await expect(h.registry.remove("r1", "a", true)).resolves.toBeUndefined();
+    expect(await h.store.get("r1", "a")).toMatchObject({ state: "removed", version: 2 });
+    expect(await h.store.revokedThrough("r1", "a")).toBe(T0);
+    expect(seen).toEqual([]);
+    expect(notices).toEqual([T0]);
+    await expect(h.verifier.verify(old.jwt)).rejects.toMatchObject({ reason: "token_revoked" });
+  });
+});

@@ -122,7 +122,8 @@ describe("registry: live state", () => {
       const h1 = await harness({ store: createSqliteParticipantStore({ dataDir: t.dir }) });
       const early = joinToken(h1.keys, h1.clock, joinGrants("gone"));
       await h1.registry.join(early);
-      await h1.registry.join(joinToken(h1.keys, h1.clock, joinGrants("narrow")));
+      const before = joinToken(h1.keys, h1.clock, joinGrants("narrow"));
+      await h1.registry.join(before);
       await h1.registry.update("r1", "narrow", { permission: allOff() });
       await h1.registry.remove("r1", "gone", true);
       h1.registry.stop();
@@ -132,8 +133,10 @@ describe("registry: live state", () => {
       await expect(h2.verifier.verify(early.jwt)).rejects.toMatchObject({ reason: "token_revoked" });
       const fresh = joinToken(h2.keys, h2.clock, joinGrants("gone"));
       await expect(h2.verifier.verify(fresh.jwt)).resolves.toBeDefined();
-      const wide = joinToken(h2.keys, h2.clock, joinGrants("narrow"));
-      expect((await h2.verifier.verify(wide.jwt)).effectiveVideo).toMatchObject({ canPublish: false, canSubscribe: false });
+      // Latest decision wins across the restart: the update governs the older token, a newer one keeps its own grants.
+      expect((await h2.verifier.verify(before.jwt)).effectiveVideo).toMatchObject({ canPublish: false, canSubscribe: false });
+      const newer = joinToken(h2.keys, h2.clock, joinGrants("narrow"));
+      expect((await h2.verifier.verify(newer.jwt)).effectiveVideo).toEqual({ roomJoin: true, room: "r1" });
       await h2.store.close();
     } finally {
       t.cleanup();

@@ -39,15 +39,44 @@ describe("registry: join", () => {
     await expect(h.registry.join({ ...base, identity: "" })).rejects.toMatchObject({ reason: "invalid_argument", field: "token" });
   });
 
-  it("keeps an admin-updated permission when the participant joins again with a wider token", async () => {
+  it("evaluates a join token issued at or before the latest admin update with that update, also after a removal", async () => {
     const h = await harness();
-    const t = joinToken(h.keys, h.clock, joinGrants("a"));
-    await h.registry.join(t);
+    const old = joinToken(h.keys, h.clock, joinGrants("a", { video: { roomJoin: true, room: "r1", canPublish: true } }));
+    await h.registry.join(old);
+    h.clock.advance(5000);
+    // Minted in the update's own second: covered by it.
+    const sameSecond = joinToken(h.keys, h.clock, joinGrants("a", { video: { roomJoin: true, room: "r1", canPublish: true } }));
     await h.registry.update("r1", "a", { permission: subscribeOnly });
-    const again = await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a", { video: { roomJoin: true, room: "r1", canPublish: true } })));
-    expect(again.participant.video.canPublish).toBe(false);
-    expect(verifyJwt(again.token.token, (k) => h.keys.current().get(k), T0_MS, DEFAULT_TOKEN_POLICY).grants.video?.canPublish).toBe(false);
-    expect((await h.verifier.verify(again.token.token)).effectiveVideo?.canPublish).toBe(false);
+    await h.registry.remove("r1", "a", false);
+    h.clock.advance(60_000);
+    for (const t of [old, sameSecond]) {
+      const again = await h.registry.join(t);
+      expect(again.participant.video.canPublish).toBe(false);
+      expect(verifyJwt(again.token.token, (k) => h.keys.current().get(k), h.clock.nowMs(), DEFAULT_TOKEN_POLICY).grants.video?.canPublish).toBe(false);
+      expect((await h.verifier.verify(again.token.token)).effectiveVideo?.canPublish).toBe(false);
+      expect((await h.verifier.verify(t.jwt)).effectiveVideo?.canPublish).toBe(false);
+    }
+  });
+
+  it("starts the session from a join token issued after the update, as LiveKit does; older tokens still get the update", async () => {
+    const h = await harness();
+    const old = joinToken(h.keys, h.clock, joinGrants("a"));
+    await h.registry.join(old);
+    await h.registry.update("r1", "a", { permission: subscribeOnly });
+    h.clock.advance(1000);
+    const newer = joinToken(h.keys, h.clock, joinGrants("a", { video: { roomJoin: true, room: "r1", canPublish: true } }));
+    const again = await h.registry.join(newer);
+    expect(again.participant.video).toEqual({ roomJoin: true, room: "r1", canPublish: true });
+    expect(again.participant.adminPermission).toEqual({ permission: subscribeOnly, atSec: T0_MS / 1000 });
+    expect((await h.verifier.verify(newer.jwt)).effectiveVideo).toEqual({ roomJoin: true, room: "r1", canPublish: true });
+    expect((await h.verifier.verify(again.token.token)).effectiveVideo?.canPublish).toBe(true);
+    // The session is the newer token's, yet the old token wins nothing back: not by verification, refresh or a join.
+    expect((await h.verifier.verify(old.jwt)).effectiveVideo?.canPublish).toBe(false);
+    const refreshed = await h.registry.refresh("r1", "a", old);
+    expect(refreshed.token.grants.video?.canPublish).toBe(false);
+    expect((await h.registry.refresh("r1", "a", newer)).token.grants.video?.canPublish).toBe(true);
+    const rejoinedOld = await h.registry.join(old);
+    expect(rejoinedOld.participant.video.canPublish).toBe(false);
   });
 });
 
@@ -60,7 +89,7 @@ describe("registry: update", () => {
     h.events.subscribe("r1", "a", seen.listener);
     h.clock.advance(2000);
     const p = await h.registry.update("r1", "a", { permission: subscribeOnly, metadata: "meta" });
-    expect(p).toMatchObject({ version: 2, metadata: "meta", permissionSetByAdmin: true, updatedAtMs: T0_MS + 2000 });
+    expect(p).toMatchObject({ version: 2, metadata: "meta", adminPermission: { permission: subscribeOnly, atSec: T0_MS / 1000 + 2 }, updatedAtMs: T0_MS + 2000 });
     expect(seen.events.map((e) => e.cause)).toEqual(["updated"]);
     const payload = JSON.parse(Buffer.from(seen.events[0]!.token!.token.split(".")[1]!, "base64url").toString()) as { video: unknown };
     expect(payload.video).toEqual({
@@ -79,6 +108,24 @@ describe("registry: update", () => {
     const p = await h.registry.update("r1", "a", { metadata: "", name: "", attributes: { gone: "" } });
     expect(p.version).toBe(1);
     expect(seen.events).toEqual([]);
+  });
+
+  it("treats a permission repeated in the same second as no change, and in a later second as a new decision that covers newer tokens", async () => {
+    const h = await harness();
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
+    expect((await h.registry.update("r1", "a", { permission: subscribeOnly })).version).toBe(2);
+    expect((await h.registry.update("r1", "a", { permission: subscribeOnly })).version).toBe(2);
+    h.clock.advance(1000);
+    // Minted between the two decisions: the first does not cover it, the repeated one does.
+    const between = joinToken(h.keys, h.clock, joinGrants("a"));
+    expect((await h.verifier.verify(between.jwt)).effectiveVideo?.canPublish).toBeUndefined();
+    h.clock.advance(1000);
+    const seen = collect();
+    h.events.subscribe("r1", "a", seen.listener);
+    const p = await h.registry.update("r1", "a", { permission: subscribeOnly });
+    expect(p).toMatchObject({ version: 3, adminPermission: { permission: subscribeOnly, atSec: T0_MS / 1000 + 2 } });
+    expect(seen.events.map((e) => e.cause)).toEqual(["updated"]);
+    expect((await h.verifier.verify(between.jwt)).effectiveVideo?.canPublish).toBe(false);
   });
 
   it("checks limits first, then answers participant_not_found for unknown or removed participants", async () => {

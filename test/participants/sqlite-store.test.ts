@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_DB_FILE, createSqliteParticipantStore } from "../../src/participants/sqlite-store.js";
-import { SCHEMA_VERSION } from "../../src/participants/sqlite-schema.js";
+import { toPermission } from "../../src/core/grants.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "../../src/participants/sqlite-schema.js";
 import { ISSUED, record, tempDir, T0_MS } from "./fixtures.js";
 import { describeStoreContract } from "./store-contract.js";
 
@@ -31,7 +32,7 @@ describe("sqlite store: durability and schema", () => {
   it("keeps every acknowledged change across close and reopen", async () => {
     const s1 = createSqliteParticipantStore({ dataDir: t.dir });
     const a = await s1.join(record("a", { attributes: { k: "v" }, roomConfig: { name: "r1" } }), ISSUED);
-    await s1.update({ ...a, metadata: "updated", permissionSetByAdmin: true, video: { ...a.video, canPublish: false } }, 1);
+    await s1.update({ ...a, metadata: "updated", adminPermission: { permission: toPermission({ canPublish: false }), atSec: 77 }, video: { ...a.video, canPublish: false } }, 1);
     await s1.join(record("b"), ISSUED);
     await s1.remove("r1", "b", { nowMs: T0_MS + 1, revokeThroughSec: 1234 });
     const before = [await s1.get("r1", "a"), await s1.get("r1", "b"), await s1.loadLiveState()];
@@ -55,6 +56,29 @@ describe("sqlite store: durability and schema", () => {
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual(["participants", "revocations"]);
     raw.close();
+  });
+
+  it("migrates a schema-1 file: an admin-set permission becomes the admin permission, stamped with the row's updated_at second", async () => {
+    const raw = new Database(join(t.dir, DEFAULT_DB_FILE));
+    raw.exec(MIGRATIONS[0] as string);
+    raw.pragma("user_version = 1");
+    const insert = raw.prepare(`INSERT INTO participants VALUES (@room, @identity, @identity, '', '{}', '', @video, @admin, NULL, NULL,
+      'active', ${T0_MS}, @updated, 2, ${ISSUED + 3600})`);
+    const narrowed = { roomJoin: true, room: "r1", canPublish: false, canSubscribe: true, canPublishData: false, canPublishSources: ["camera"] };
+    insert.run({ room: "r1", identity: "a", video: JSON.stringify(narrowed), admin: 1, updated: T0_MS + 2500 });
+    insert.run({ room: "r1", identity: "b", video: JSON.stringify({ roomJoin: true, room: "r1" }), admin: 0, updated: T0_MS + 2500 });
+    raw.close();
+    const s = createSqliteParticipantStore({ dataDir: t.dir });
+    const adminPermission = { permission: toPermission(narrowed), atSec: ISSUED + 2 };
+    expect(await s.get("r1", "a")).toMatchObject({ video: narrowed, adminPermission, version: 2, updatedAtMs: T0_MS + 2500 });
+    expect((await s.get("r1", "b"))!.adminPermission).toBeUndefined();
+    expect(await s.loadLiveState()).toEqual([{ room: "r1", identity: "a", version: 2, permission: adminPermission.permission, permissionAtSec: ISSUED + 2 }]);
+    // A join with a token issued after that second starts from its own permission.
+    expect((await s.join(record("a"), ISSUED + 3)).video).toEqual({ roomJoin: true, room: "r1" });
+    await s.close();
+    const after = new Database(join(t.dir, DEFAULT_DB_FILE), { readonly: true });
+    expect(after.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    after.close();
   });
 
   it("creates the data directory and reopens an up-to-date file without migrating again", async () => {

@@ -72,14 +72,29 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect(again).toMatchObject({ state: "active", metadata: "new", version: 3, joinedAtMs: T0_MS + 2000 });
     });
 
-    it("keeps an admin-set permission on a later join, with the new token's other grant fields", async () => {
+    it("applies the admin permission to a join whose token was issued at or before the update, with the token's other grant fields", async () => {
       const v1 = await store.join(record("a"), ISSUED);
-      const narrowed = { ...v1, video: { roomJoin: true, room: "r1", canPublish: false, canSubscribe: true, canPublishData: false }, permissionSetByAdmin: true };
-      await store.update(narrowed, 1);
-      const rejoined = await store.join(record("a", { video: { roomJoin: true, room: "r1", canPublish: true, roomAdmin: true } }), ISSUED);
-      expect(rejoined.permissionSetByAdmin).toBe(true);
+      const narrowedVideo = { roomJoin: true, room: "r1", canPublish: false, canSubscribe: true, canPublishData: false };
+      const adminPermission = { permission: toPermission(narrowedVideo), atSec: ISSUED + 10 };
+      await store.update({ ...v1, video: narrowedVideo, adminPermission }, 1);
+      await store.remove("r1", "a", { nowMs: T0_MS + 11_000 });
+      const rejoined = await store.join(record("a", { video: { roomJoin: true, room: "r1", canPublish: true, roomAdmin: true } }), ISSUED + 10);
+      expect(rejoined.adminPermission).toEqual(adminPermission);
       expect(rejoined.video.roomAdmin).toBe(true);
-      expect(toPermission(rejoined.video)).toEqual(toPermission(narrowed.video));
+      expect(toPermission(rejoined.video)).toEqual(toPermission(narrowedVideo));
+      expect(await store.get("r1", "a")).toEqual(rejoined);
+    });
+
+    it("starts the session from a join token issued after the update, keeping the update for older tokens", async () => {
+      const v1 = await store.join(record("a"), ISSUED);
+      const narrowedVideo = { roomJoin: true, room: "r1", canPublish: false };
+      const adminPermission = { permission: toPermission(narrowedVideo), atSec: ISSUED + 10 };
+      await store.update({ ...v1, video: narrowedVideo, adminPermission }, 1);
+      const wide = { roomJoin: true, room: "r1", canPublish: true, canPublishSources: ["camera", "hologram"] };
+      const rejoined = await store.join(record("a", { video: wide }), ISSUED + 11);
+      expect(rejoined).toMatchObject({ video: wide, adminPermission, version: 3 });
+      expect(await store.get("r1", "a")).toEqual(rejoined);
+      expect(await store.loadLiveState()).toEqual([{ room: "r1", identity: "a", version: 3, permission: adminPermission.permission, permissionAtSec: ISSUED + 10 }]);
     });
 
     it("marks removed, bumps the version and keeps the record readable", async () => {
@@ -89,12 +104,23 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect((await store.get("r1", "a"))!.state).toBe("removed");
     });
 
+    it("removes only an active participant: a second removal changes nothing and returns undefined", async () => {
+      await store.join(record("a"), ISSUED);
+      await store.remove("r1", "a", { nowMs: T0_MS + 7 });
+      expect(await store.remove("r1", "a", { nowMs: T0_MS + 8 })).toBeUndefined();
+      expect(await store.remove("r1", "a", { nowMs: T0_MS + 9, revokeThroughSec: 5 })).toBeUndefined();
+      expect(await store.get("r1", "a")).toMatchObject({ state: "removed", version: 2, updatedAtMs: T0_MS + 7 });
+      expect(await store.revokedThrough("r1", "a")).toBeUndefined();
+    });
+
     it("raises the revocation watermark to the max of old and new, with or without a removal", async () => {
       await store.join(record("a"), ISSUED);
       expect((await store.remove("r1", "a", { nowMs: T0_MS, revokeThroughSec: 100 }))!.revokedThrough).toBe(100);
       expect(await store.revoke("r1", "a", 50)).toBe(100);
       expect(await store.revoke("r1", "a", 150)).toBe(150);
       expect(await store.revokedThrough("r1", "a")).toBe(150);
+      // A plain removal reports the watermark the identity already has.
+      await store.join(record("a"), 151);
       expect((await store.remove("r1", "a", { nowMs: T0_MS }))!.revokedThrough).toBe(150);
       expect(await store.revoke("r9", "never-joined", 7)).toBe(7);
     });
@@ -122,13 +148,13 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
     it("loads the live state: admin permissions and watermarks, nothing for untouched participants", async () => {
       const a = await store.join(record("a"), ISSUED);
       await store.join(record("b"), ISSUED);
-      await store.update({ ...a, video: { ...a.video, canPublish: false }, permissionSetByAdmin: true }, 1);
+      await store.update({ ...a, video: { ...a.video, canPublish: false }, adminPermission: { permission: toPermission({ canPublish: false }), atSec: 41 } }, 1);
       await store.revoke("r1", "c", 42);
       await store.join(record("d"), ISSUED);
       await store.remove("r1", "d", { nowMs: T0_MS, revokeThroughSec: 43 });
       const live = (await store.loadLiveState()).sort((x, y) => x.identity.localeCompare(y.identity));
       expect(live).toEqual([
-        { room: "r1", identity: "a", version: 2, permission: toPermission({ canPublish: false }) },
+        { room: "r1", identity: "a", version: 2, permission: toPermission({ canPublish: false }), permissionAtSec: 41 },
         { room: "r1", identity: "c", version: 0, revokedThrough: 42 },
         { room: "r1", identity: "d", version: 2, revokedThrough: 43 },
       ]);

@@ -54,7 +54,30 @@ describe("applyUpdate (LiveKit UpdateParticipant semantics)", () => {
       roomJoin: true, room: "r1", roomAdmin: true, canPublish: false, canSubscribe: true, canPublishData: true,
       canUpdateOwnMetadata: false, hidden: false, recorder: false, agent: false, canSubscribeMetrics: false, canManageAgentSession: false,
     });
-    expect(next.permissionSetByAdmin).toBe(true);
+    expect(next.adminPermission).toEqual({ permission: { ...noPerms, canPublishData: true }, atSec: T0_MS / 1000 });
+  });
+
+  it("writes an UNKNOWN source back as the participant's own unrecognised source strings, in order, else as unknown", () => {
+    const odd = record("a", { video: { roomJoin: true, room: "r1", canPublishSources: ["hologram", "camera", "Smell"] } });
+    const next = applyUpdate(odd, { permission: { ...noPerms, canPublish: true, canPublishSources: ["unknown", "microphone", "unknown", "unknown"] } }, T0_MS);
+    expect(next.video.canPublishSources).toEqual(["hologram", "microphone", "Smell", "unknown"]);
+    expect(next.adminPermission?.permission.canPublishSources).toEqual(["hologram", "microphone", "Smell", "unknown"]);
+  });
+
+  it("stamps the admin permission with the update's whole second", () => {
+    expect(applyUpdate(cur, { permission: noPerms }, T0_MS + 1999).adminPermission).toEqual({ permission: noPerms, atSec: T0_MS / 1000 + 1 });
+    expect(applyUpdate(cur, { metadata: "m" }, T0_MS).adminPermission).toBeUndefined();
+  });
+
+  it("keeps an earlier admin permission through an update that sets none", () => {
+    const updated = applyUpdate(cur, { permission: noPerms }, T0_MS);
+    expect(applyUpdate(updated, { metadata: "m" }, T0_MS + 5000).adminPermission).toEqual({ permission: noPerms, atSec: T0_MS / 1000 });
+  });
+
+  it("counts a repeated permission in a later second as a change: it governs the tokens issued in between", () => {
+    const updated = applyUpdate(cur, { permission: noPerms }, T0_MS);
+    expect(sameContent(updated, applyUpdate(updated, { permission: noPerms }, T0_MS + 999))).toBe(true);
+    expect(sameContent(updated, applyUpdate(updated, { permission: noPerms }, T0_MS + 1000))).toBe(false);
   });
 
   it("sees no content change for an empty update", () => {

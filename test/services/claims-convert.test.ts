@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { PARTICIPANT_KINDS, TRACK_SOURCES, type ClaimGrants } from "../../src/core/grants.js";
+import { PARTICIPANT_KINDS, toPermission, TRACK_SOURCES, type ClaimGrants } from "../../src/core/grants.js";
 import {
   claimsFromProto, claimsToProto, kindEnum, kindName, permissionFromProto, permissionToProto, sourceEnum, sourceName,
 } from "../../src/services/claims-convert.js";
@@ -13,7 +13,7 @@ import { REQUIREMENTS } from "../../src/core/requirements.js";
 describe("enum mappings stay in step with the proto", () => {
   it("every TrackSource value maps to the lowercase token name and back", () => {
     const values = TrackSourceSchema.values.filter((v) => v.number !== 0);
-    expect(values).toHaveLength(TRACK_SOURCES.length);
+    expect(values).toHaveLength(TRACK_SOURCES.length + 1);
     for (const v of values) {
       const name = sourceName(v.number, "f");
       expect(`TRACK_SOURCE_${name.toUpperCase()}`).toBe(v.name);
@@ -22,7 +22,14 @@ describe("enum mappings stay in step with the proto", () => {
     expect(() => sourceName(TrackSource.UNSPECIFIED, "claims.video.can_publish_sources")).toThrow(
       expect.objectContaining({ reason: "invalid_argument", field: "claims.video.can_publish_sources" }),
     );
-    expect(sourceEnum("CAMERA")).toBe(TrackSource.UNSPECIFIED);
+  });
+
+  it("reads source names case-insensitively, as LiveKit's GetCanPublishSources does, and anything else as UNKNOWN", () => {
+    expect(sourceEnum("CAMERA")).toBe(TrackSource.CAMERA);
+    expect(sourceEnum("Screen_Share")).toBe(TrackSource.SCREEN_SHARE);
+    expect(sourceEnum("hologram")).toBe(TrackSource.UNKNOWN);
+    expect(sourceEnum("")).toBe(TrackSource.UNKNOWN);
+    expect(TrackSource.UNKNOWN).not.toBe(TrackSource.UNSPECIFIED);
   });
 
   it("every ParticipantKind value maps to the lowercase token name and back", () => {
@@ -35,6 +42,12 @@ describe("enum mappings stay in step with the proto", () => {
     }
     expect(kindName(ParticipantKind.UNSPECIFIED)).toBeUndefined();
     expect(kindEnum("robot")).toBe(ParticipantKind.UNSPECIFIED);
+  });
+
+  it("reads kinds case-insensitively", () => {
+    expect(kindEnum("SIP")).toBe(ParticipantKind.SIP);
+    expect(kindEnum("Agent")).toBe(ParticipantKind.AGENT);
+    expect(claimsToProto({ kind: "EGRESS" }).kind).toBe(ParticipantKind.EGRESS);
   });
 
   it("every Grant value has a requirement in the same order", () => {
@@ -76,8 +89,15 @@ describe("claims between proto and domain", () => {
     );
   });
 
-  it("keeps a token's unknown source restrictive instead of reading it as 'all sources'", () => {
-    expect(claimsToProto({ video: { canPublishSources: ["hologram"] } }).video?.canPublishSources).toEqual([TrackSource.UNSPECIFIED]);
+  it("keeps a token's unknown source as UNKNOWN, in place, so a restricted list never reads as 'all sources'", () => {
+    expect(claimsToProto({ video: { canPublishSources: ["camera", "hologram"] } }).video?.canPublishSources).toEqual([TrackSource.CAMERA, TrackSource.UNKNOWN]);
+    expect(permissionToProto(toPermission({ canPublishSources: ["hologram", "microphone"] })).canPublishSources).toEqual([TrackSource.UNKNOWN, TrackSource.MICROPHONE]);
+  });
+
+  it("accepts TRACK_SOURCE_UNKNOWN in a request and writes it as LiveKit does: unknown", () => {
+    expect(claimsFromProto(create(ClaimsSchema, { video: { canPublishSources: [TrackSource.CAMERA, TrackSource.UNKNOWN] } })).video)
+      .toEqual({ canPublishSources: ["camera", "unknown"] });
+    expect(permissionFromProto(create(ParticipantPermissionSchema, { canPublishSources: [TrackSource.UNKNOWN] })).canPublishSources).toEqual(["unknown"]);
   });
 
   it("maps permissions both ways", () => {

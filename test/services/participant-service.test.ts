@@ -157,6 +157,24 @@ describe("ParticipantService: kinds", () => {
     const s = await setup();
     expect((await s.join("a", { kind: "robot" })).res.participant?.kind).toBe(ParticipantKind.STANDARD);
     expect((await s.join("b", { kind: "Agent" })).res.participant?.kind).toBe(ParticipantKind.AGENT);
+    expect((await s.join("c", { kind: "SIP" })).res.participant?.kind).toBe(ParticipantKind.SIP);
+  });
+});
+
+describe("ParticipantService: unknown track sources", () => {
+  it("shows a token's unknown source as TRACK_SOURCE_UNKNOWN and keeps its string in refreshed tokens", async () => {
+    const s = await setup();
+    const { token, res } = await s.join("a", { video: { roomJoin: true, room: "r1", canPublishSources: ["hologram", "microphone"] } });
+    expect(res.participant?.permission?.canPublishSources).toEqual([TrackSource.UNKNOWN, TrackSource.MICROPHONE]);
+    expect(JSON.parse(Buffer.from(res.token.split(".")[1]!, "base64url").toString()).video.canPublishSources).toEqual(["hologram", "microphone"]);
+    const refreshed = await s.svc.refreshToken(create(RefreshTokenRequestSchema, { token }), s.ctx());
+    expect(JSON.parse(Buffer.from(refreshed.token.split(".")[1]!, "base64url").toString()).video.canPublishSources).toEqual(["hologram", "microphone"]);
+    // An admin sending the participant's permission back unchanged (UNKNOWN included) changes nothing.
+    const same = await s.svc.updateParticipant(create(UpdateParticipantRequestSchema, { room: "r1", identity: "a", permission: res.participant!.permission! }), s.ctx(s.admin));
+    expect(same.participant?.permission?.canPublishSources).toEqual([TrackSource.UNKNOWN, TrackSource.MICROPHONE]);
+    const narrowed = await s.svc.updateParticipant(create(UpdateParticipantRequestSchema, { room: "r1", identity: "a", permission: { canPublish: true, canPublishSources: [TrackSource.UNKNOWN] } }), s.ctx(s.admin));
+    expect(narrowed.participant?.permission?.canPublishSources).toEqual([TrackSource.UNKNOWN]);
+    expect((await s.h.registry.get("r1", "a")).video.canPublishSources).toEqual(["hologram"]);
   });
 });
 
@@ -207,5 +225,20 @@ describe("ParticipantService: watch queue bound", () => {
       seen.push(...(await take(stream, 1)).map((r) => r.participant!.metadata));
     }
     expect(seen).toEqual(Array.from({ length: MAX_QUEUED_EVENTS + 8 }, (_, i) => `m${i}`));
+  });
+});
+
+describe("ParticipantService: removing a participant that is not in the room", () => {
+  it("answers NOT_FOUND to a second plain removal; with revoke_tokens records the watermark and succeeds without a new version", async () => {
+    const s = await setup();
+    const { token } = await s.join("a");
+    const remove = (revokeTokens: boolean) =>
+      s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "a", revokeTokens }, s.ctx(s.admin));
+    await remove(false);
+    await expect(remove(false)).rejects.toMatchObject({ reason: "participant_not_found", code: "NOT_FOUND" });
+    await expect(remove(true)).resolves.toMatchObject({ $typeName: "roomgate.v1.RemoveParticipantResponse" });
+    const got = await s.svc.getParticipant({ $typeName: "roomgate.v1.GetParticipantRequest", room: "r1", identity: "a" }, s.ctx(s.admin));
+    expect(got.participant).toMatchObject({ state: ParticipantState.REMOVED, version: 2n });
+    await expect(s.svc.joinRoom(create(JoinRoomRequestSchema, { token }), s.ctx())).rejects.toMatchObject({ reason: "token_revoked" });
   });
 });

@@ -11,6 +11,9 @@ import { bearerMetadata, callServerStream, callUnary, grpcClientFor } from "../.
 import {
   EventCause, JoinRoomRequestSchema, ParticipantService, WatchParticipantRequestSchema, type WatchParticipantResponse,
 } from "../../gen/roomgate/v1/participant_service_pb.js";
+import { livekitSource, livekitSourceName } from "../../src/services/room-service-compat.js";
+import { participantCalls } from "../support/participant-calls.js";
+import { hs256 } from "../support/raw-tokens.js";
 import { API_KEY, API_SECRET, startTestServer, type TestServer } from "../support/token-server.js";
 
 // livekit-server-sdk signs with the wall clock, so this server runs on it too.
@@ -87,7 +90,7 @@ it("updates with LiveKit semantics and pushes the refreshed token to the partici
 it("removes with revokeTokenTs so the old join token is refused on rejoin", async () => {
   const token = await joinAs("dave", "compat-remove");
   await rooms.removeParticipant("compat-remove", "dave", { revokeTokenTs: BigInt(Math.floor(systemClock.nowMs() / 1000)) });
-  expect((await rooms.getParticipant("compat-remove", "dave")).state).toBe(ParticipantInfo_State.DISCONNECTED);
+  await expect(rooms.getParticipant("compat-remove", "dave")).rejects.toMatchObject({ status: 404, code: "not_found" });
   expect(await rooms.listParticipants("compat-remove")).toEqual([]);
   const err = await callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token })).catch((e: grpc.ServiceError) => e);
   expect((err as grpc.ServiceError).code).toBe(grpc.status.UNAUTHENTICATED);
@@ -102,16 +105,19 @@ it("reports errors as Twirp errors the SDK understands", async () => {
   await expect(wrongSecret.listParticipants("compat-errors")).rejects.toMatchObject({ status: 401, code: "unauthenticated", metadata: { reason: "token_signature_invalid" } });
   const tooBig = await rooms.updateParticipant("compat-errors", "nobody", { name: "n".repeat(300) }).catch((e: unknown) => e);
   expect(tooBig).toMatchObject({ status: 400, code: "invalid_argument", metadata: { argument: "name" } });
-  const res = await fetch(`http://127.0.0.1:${s.server.httpPort}/twirp/livekit.RoomService/UpdateParticipant`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${await adminToken("compat-errors")}` },
-    body: JSON.stringify({ room: "compat-errors", identity: "nobody", permission: { canPublish: true, canPublishSources: ["UNKNOWN"] } }),
-  });
-  expect([res.status, await res.json()]).toEqual([400, {
-    code: "invalid_argument",
-    msg: "invalid argument: permission.can_publish_sources holds an unspecified or unknown track source",
-    meta: { reason: "invalid_argument", argument: "permission.can_publish_sources" },
-  }]);
+});
+
+it("shows a token's unknown source as LiveKit's UNKNOWN and accepts UNKNOWN in an update, as LiveKit does", async () => {
+  // The SDK refuses to write a source it does not know, so the token is signed by hand, as another LiveKit SDK could.
+  const now = Math.floor(systemClock.nowMs() / 1000);
+  const token = hs256({ iss: API_KEY, sub: "kim", iat: now, nbf: now, exp: now + 3600, video: { roomJoin: true, room: "compat-unknown", canPublishSources: ["camera", "hologram"] } }, API_SECRET);
+  await callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token }));
+  const kim = await rooms.getParticipant("compat-unknown", "kim");
+  expect(kim.permission?.canPublishSources).toEqual([TrackSource.CAMERA, TrackSource.UNKNOWN]);
+  const [status, body] = await twirp("UpdateParticipant", { room: "compat-unknown", identity: "kim", permission: { canPublish: true, canPublishSources: ["UNKNOWN"] } }, await adminToken("compat-unknown"));
+  expect([status, (body as { permission: unknown }).permission]).toMatchObject([200, { can_publish_sources: ["UNKNOWN"] }]);
+  const calls = participantCalls(participants, participants);
+  expect((await calls.get("compat-unknown", "kim", await adminToken("compat-unknown"))).participant?.permission?.canPublishSources).toEqual([5]);
 });
 
 it("refuses a revokeTokenTs more than a minute ahead (milliseconds by mistake) and changes nothing", async () => {
@@ -134,4 +140,69 @@ it("revokes an identity that never joined with revokeTokenTs; without it the ide
   const err = await callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token: leaked })).catch((e: grpc.ServiceError) => e);
   expect((err as grpc.ServiceError).metadata.get("roomgate-reason")).toEqual(["token_revoked"]);
   await expect(rooms.getParticipant("compat-leak", "frank")).rejects.toMatchObject({ status: 404 });
+});
+
+async function twirp(method: string, body: unknown, credential?: string): Promise<[number, unknown]> {
+  const res = await fetch(`http://127.0.0.1:${s.server.httpPort}/twirp/livekit.RoomService/${method}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(credential && { authorization: `Bearer ${credential}` }) },
+    body: JSON.stringify(body),
+  });
+  return [res.status, await res.json()];
+}
+
+it("answers 404 not_found to a second RemoveParticipant and to GetParticipant of a removed participant, changing nothing", async () => {
+  await joinAs("gina", "compat-twice");
+  const admin = await adminToken("compat-twice");
+  const calls = participantCalls(participants, participants);
+  // A watcher that outlives the first removal would see a second `removed`: the bus would carry it to a new watch too.
+  const first = calls.watch("compat-twice", "gina", admin);
+  expect((await first.next()).cause).toBe(EventCause.REFRESHED);
+  await rooms.removeParticipant("compat-twice", "gina");
+  expect((await first.next()).cause).toBe(EventCause.REMOVED);
+  await expect(rooms.removeParticipant("compat-twice", "gina")).rejects.toMatchObject({ status: 404, code: "not_found" });
+  await expect(rooms.getParticipant("compat-twice", "gina")).rejects.toMatchObject({ status: 404, code: "not_found" });
+  expect((await calls.get("compat-twice", "gina", admin)).participant).toMatchObject({ version: 2n });
+});
+
+it("answers 401 unauthenticated, as LiveKit does, to a caller without roomAdmin for the room", async () => {
+  await joinAs("hank", "compat-401");
+  const joinOnly = await joinAs("ivy", "compat-401");
+  const otherRoom = await adminToken("compat-elsewhere");
+  for (const credential of [joinOnly, otherRoom]) {
+    for (const [method, body] of [
+      ["GetParticipant", { room: "compat-401", identity: "hank" }],
+      ["ListParticipants", { room: "compat-401" }],
+      ["RemoveParticipant", { room: "compat-401", identity: "hank" }],
+      ["UpdateParticipant", { room: "compat-401", identity: "hank", metadata: "m" }],
+    ] as const) {
+      const [status, err] = await twirp(method, body, credential);
+      expect([method, status, err]).toMatchObject([method, 401, { code: "unauthenticated", meta: { reason: "grant_missing" } }]);
+    }
+  }
+  expect((await rooms.getParticipant("compat-401", "hank")).state).toBe(ParticipantInfo_State.ACTIVE);
+});
+
+it("checks name, metadata and attributes sizes before authorization on the LiveKit routes", async () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ name: "n".repeat(257) }, "name"],
+    [{ metadata: "m".repeat(512 * 1024 + 1) }, "metadata"],
+    [{ attributes: { k: "v".repeat(64 * 1024) } }, "attributes"],
+  ];
+  for (const [fields, argument] of cases) {
+    for (const credential of [undefined, await adminToken("compat-elsewhere")]) {
+      const [status, err] = await twirp("UpdateParticipant", { room: "compat-limits", identity: "nobody", ...fields }, credential);
+      expect([status, err]).toMatchObject([400, { code: "invalid_argument", meta: { argument } }]);
+    }
+  }
+  // At the limits, authorization decides.
+  const [status, err] = await twirp("UpdateParticipant", { room: "compat-limits", identity: "nobody", name: "n".repeat(256) });
+  expect([status, err]).toMatchObject([401, { code: "unauthenticated", meta: { reason: "caller_unauthenticated" } }]);
+});
+
+it("maps sources to LiveKit's TrackSource numbers: any case in, UNKNOWN for the rest, and UNKNOWN back as unknown", () => {
+  expect(["camera", "MICROPHONE", "Screen_Share", "screen_share_audio", "hologram", ""].map(livekitSource))
+    .toEqual([TrackSource.CAMERA, TrackSource.MICROPHONE, TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO, TrackSource.UNKNOWN, TrackSource.UNKNOWN]);
+  expect([0, 1, 4].map((n) => livekitSourceName(n, "f"))).toEqual(["unknown", "camera", "screen_share_audio"]);
+  expect(() => livekitSourceName(9, "permission.can_publish_sources")).toThrow(expect.objectContaining({ reason: "invalid_argument", field: "permission.can_publish_sources" }));
 });

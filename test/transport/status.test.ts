@@ -53,3 +53,18 @@ describe("one error vocabulary mapped to gRPC and Twirp", () => {
     });
   });
 });
+
+describe("LiveKit's status table for the livekit.RoomService routes", () => {
+  it("answers a missing grant 401 unauthenticated, keeping roomgate's reason", () => {
+    const t = toTwirpError(new RoomgateError("grant_missing"), silentLogger, "m", "livekit");
+    expect([t.status, t.body.code, t.body.meta?.reason]).toEqual([401, "unauthenticated", "grant_missing"]);
+  });
+
+  it("answers every other reason as roomgate's table does", () => {
+    for (const reason of ALL_REASONS.filter((r) => r !== "grant_missing")) {
+      const ours = toTwirpError(new RoomgateError(reason), silentLogger, "m");
+      const theirs = toTwirpError(new RoomgateError(reason), silentLogger, "m", "livekit");
+      expect([reason, theirs.status, theirs.body]).toEqual([reason, ours.status, ours.body]);
+    }
+  });
+});

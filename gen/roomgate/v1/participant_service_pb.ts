@@ -511,10 +511,12 @@ export const EventCauseSchema: GenEnum<EventCause> = /*@__PURE__*/
 export const ParticipantService: GenService<{
   /**
    * JoinRoom registers (or re-activates) the participant a token names and
-   * returns its first refreshed token. A permission an admin set with
-   * UpdateParticipant outlives reconnects and removals: the participant keeps
-   * it whatever token it joins with, so a demotion is never undone by joining
-   * again; update the permission after the join to change it.
+   * returns its first refreshed token. Latest decision wins: a token issued
+   * (`iat`, else `nbf`, whole seconds) at or before the latest admin
+   * permission update of this participant joins with that update's
+   * permission, also after a removal, so an older token never wins back what
+   * an update took away; a token issued after it is the application's newer
+   * decision and joins with its own permission, as in LiveKit.
    *
    * Caller: the media or signalling server the client connects to; the
    * participant's token is the credential.
@@ -533,7 +535,11 @@ export const ParticipantService: GenService<{
   },
   /**
    * UpdateParticipant changes name, metadata, attributes and permission with
-   * LiveKit's semantics and pushes a refreshed token.
+   * LiveKit's semantics and pushes a refreshed token. A permission governs the
+   * current session and every token of the participant issued at or before
+   * the update's second (see JoinRoom). Repeating the current permission in
+   * the same second changes nothing; in a later second it is a new decision
+   * (new version, pushed token) that covers the tokens issued in between.
    *
    * Caller: a token with `roomAdmin` for the request's room.
    * Errors: UNAUTHENTICATED (`caller_unauthenticated` or a `token_*` reason);
@@ -577,10 +583,12 @@ export const ParticipantService: GenService<{
    * RemoveParticipant marks a participant removed, ends its watch streams and,
    * with revoke_tokens, refuses its tokens issued up to now.
    *
-   * With revoke_tokens, an identity that never joined is not an error: the
-   * revocation is recorded all the same, so a leaked, never-used token can be
-   * cut off before it is used. Without revoke_tokens, an unknown participant is
-   * NOT_FOUND.
+   * A participant that is not in the room (never joined, or already removed)
+   * is NOT_FOUND `participant_not_found`, and nothing changes. With
+   * revoke_tokens it is not an error: the revocation is recorded all the same
+   * (so a leaked, never-used token can be cut off before it is used), and an
+   * already removed participant keeps its version and gets no second removal
+   * event.
    *
    * Caller: a token with `roomAdmin` for the room.
    * Errors: as UpdateParticipant.
@@ -609,7 +617,8 @@ export const ParticipantService: GenService<{
   },
   /**
    * RefreshToken trades a still-valid token of an active participant for a
-   * fresh one with the current permissions.
+   * fresh one with the current permissions; for a token issued at or before
+   * the latest admin permission update, with that update's permission.
    *
    * Caller: the participant; the token is the credential.
    * Errors: UNAUTHENTICATED with a `token_*` reason; NOT_FOUND

@@ -164,7 +164,9 @@ export type VerifyTokenResponse = Message<"roomgate.v1.VerifyTokenResponse"> & {
   expiresAt?: Timestamp | undefined;
 
   /**
-   * The video grant after any live permission update of this participant.
+   * The video grant after the latest admin permission update of this
+   * participant when that update covers the token (issued at or before it);
+   * otherwise the token's own.
    *
    * @generated from field: roomgate.v1.VideoGrant effective_video = 6;
    */
@@ -266,8 +268,12 @@ export const TokenService: GenService<{
    * INVALID_ARGUMENT `invalid_argument` for a join grant without identity, a
    * join/admin grant without room, an unknown api_key, a ttl under one second,
    * an expiry after the year 9999, a room_config nested deeper than 32 levels,
-   * or claims whose token would exceed the verifier's size limit (roomgate never
-   * mints a token it would refuse). A ttl above the configured maximum is cut to it.
+   * a room_config that carries egress storage credentials (an S3 or AliOSS
+   * `secret`, GCP `credentials` or Azure `account_key` in any egress output, or
+   * a room stream output; the field is named, as LiveKit's AccessToken refuses
+   * them: tokens go to clients), or claims whose token would exceed the
+   * verifier's size limit (roomgate never mints a token it would refuse). A ttl
+   * above the configured maximum is cut to it.
    *
    * @generated from rpc roomgate.v1.TokenService.CreateToken
    */
@@ -278,7 +284,10 @@ export const TokenService: GenService<{
   },
   /**
    * VerifyToken checks a token's signature and times, and optionally that it
-   * carries the required grants for a room.
+   * carries the required grants for a room. Latest decision wins: a token
+   * issued (`iat`, else `nbf`, whole seconds) at or before the participant's
+   * latest admin permission update is evaluated with that update's permission,
+   * in `effective_video` and in the `require` checks; a newer token keeps its own.
    *
    * Caller: anyone; the token is the credential.
    * Errors: UNAUTHENTICATED with `token_malformed`, `token_algorithm_not_allowed`,
