@@ -69,7 +69,9 @@ describe("sqlite store: durability and schema", () => {
     const raw = new Database(join(t.dir, DEFAULT_DB_FILE));
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
-    expect(() => createSqliteParticipantStore({ dataDir: t.dir })).toThrow(expect.objectContaining({ reason: "store_unavailable" }));
+    expect(() => createSqliteParticipantStore({ dataDir: t.dir })).toThrow(
+      `cannot open participant store ${join(t.dir, DEFAULT_DB_FILE)}: participant store schema version ${SCHEMA_VERSION + 1} is newer than supported ${SCHEMA_VERSION}`,
+    );
   });
 
   it("turns SQLITE_BUSY into store_unavailable and recovers when the lock is gone", async () => {
