@@ -106,11 +106,17 @@ function inlineKeys(file: FileConfig, env: Env, dev: boolean): Map<string, strin
  * Reads the key file (if any) and merges the inline keys into a KeyRing.
  * Used at start-up and again on SIGHUP, so a rotated key file takes effect
  * without a restart. Throws ConfigError or KeyConfigError naming the key at fault.
+ * With `requireKeyFileKeys` (reloads), a key file that yields no key is an error,
+ * even when inline keys remain: an empty or half-written file must not drop its keys.
  */
-export function loadKeyRing(sources: KeySources, readFile: ReadFile): KeyRing {
+export function loadKeyRing(sources: KeySources, readFile: ReadFile, check: { requireKeyFileKeys?: boolean } = {}): KeyRing {
   const secrets = new Map<string, string>();
   if (sources.keyFile !== undefined) {
-    for (const [k, v] of readKeyFile(sources.keyFile, readFile)) secrets.set(k, v);
+    const fromFile = readKeyFile(sources.keyFile, readFile);
+    if (fromFile.size === 0 && check.requireKeyFileKeys) {
+      throw new ConfigError(`key file ${sources.keyFile} has no keys (empty or partly written?); a reload needs at least one key in it`);
+    }
+    for (const [k, v] of fromFile) secrets.set(k, v);
   }
   for (const [k, v] of sources.inline) {
     // Two different secrets for one key would make verification depend on load order.
@@ -145,13 +151,15 @@ export interface ReloadedCredentials {
 /**
  * Re-reads everything SIGHUP reloads: the config file's `keys:`, `key_file`,
  * `default_key` and `clients`, the key file, and the environment's keys as
- * they were at start-up. Throws on any error, so the caller keeps what it has.
+ * they were at start-up. Throws on any error (a key file without keys
+ * included), so the caller keeps what it has.
  */
 export function reloadCredentials(input: Pick<LoadConfigInput, "flags" | "env" | "readFile">): ReloadedCredentials {
   const dev = input.flags.dev === true;
   const configPath = input.flags.config ?? envValue(input.env, "ROOMGATE_CONFIG");
   const file = configPath === undefined ? {} : readConfigFile(configPath, input.readFile);
-  return { keyRing: loadKeyRing(keySourcesOf(file, input.env, dev), input.readFile), clients: clientsOf(file, dev) };
+  const keyRing = loadKeyRing(keySourcesOf(file, input.env, dev), input.readFile, { requireKeyFileKeys: true });
+  return { keyRing, clients: clientsOf(file, dev) };
 }
 
 function keySourcesOf(file: FileConfig, env: Env, dev: boolean): KeySources {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/config-error.js";
-import { CONFIG_DEFAULTS, loadKeyRing, loadServerConfig, type Env, type ServeFlags } from "../../src/config/load-config.js";
+import { CONFIG_DEFAULTS, loadKeyRing, loadServerConfig, reloadCredentials, type Env, type ServeFlags } from "../../src/config/load-config.js";
 import { DEFAULT_PARTICIPANT_SETTINGS } from "../../src/config/server-config.js";
 import { hashCredential, matchClient } from "../../src/core/credentials.js";
 import { KeyConfigError } from "../../src/core/keys.js";
@@ -262,5 +262,26 @@ describe("loadKeyRing", () => {
 
   it("fails on an unreadable key file", () => {
     expect(() => loadKeyRing({ inline: new Map(), keyFile: "gone.yaml", allowShortSecrets: false }, files({}))).toThrow("cannot read key file gone.yaml (ENOENT)");
+  });
+});
+
+describe("reloadCredentials", () => {
+  const config = `keys:\n  APIinline: ${LONG}\nkey_file: k.yaml\n`;
+  const reload = (keyFile: string) => reloadCredentials({ flags: { config: "c.yaml" }, env: {}, readFile: files({ "c.yaml": config, "k.yaml": keyFile }) });
+
+  it("reads the key file's keys next to the inline ones", () => {
+    expect(reload(`APIa: ${LONG2}\n`).keyRing.apiKeys).toEqual(["APIa", "APIinline"]);
+  });
+
+  it.each([
+    ["empty", ""],
+    ["only whitespace", "\n  \n"],
+    ["only a comment (cut before its first key)", "# rotated keys\n"],
+  ])("refuses a key file that yields no key (%s), even when inline keys remain", (_, text) => {
+    expect(() => reload(text)).toThrow(new ConfigError("key file k.yaml has no keys (empty or partly written?); a reload needs at least one key in it"));
+  });
+
+  it("refuses a half-written key file that does not parse", () => {
+    expect(() => reload("APIa")).toThrow(ConfigError);
   });
 });
