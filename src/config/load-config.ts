@@ -4,7 +4,7 @@ import { MAX_TIMER_MS } from "../participants/timers.js";
 import { ConfigError } from "./config-error.js";
 import { parseConfigFile, type FileConfig } from "./config-file.js";
 import { parseKeysEnv, readKeyFile, type ReadFile } from "./key-file.js";
-import { DEFAULT_PARTICIPANT_SETTINGS, type KeySources, type ServerConfig } from "./server-config.js";
+import { DEFAULT_CONNECTION_SETTINGS, DEFAULT_PARTICIPANT_SETTINGS, type ConnectionSettings, type KeySources, type ServerConfig } from "./server-config.js";
 import { hostOf, isLoopbackHost } from "../transport/host-port.js";
 import { isLogLevel } from "./values.js";
 
@@ -179,6 +179,35 @@ function positive(value: number, name: string, min: number): number {
 }
 
 /**
+ * The `connections:` section over the defaults, in milliseconds. Every
+ * timeout must fit a Node timer (a longer one would fire at once), and a
+ * request's deadline cannot be shorter than its headers'.
+ */
+export function connectionSettings(file: FileConfig["connections"] = {}): ConnectionSettings {
+  const d = DEFAULT_CONNECTION_SETTINGS;
+  const ms = (seconds: number | undefined, fallback: number, name: string): number => {
+    const v = seconds === undefined ? fallback : seconds * 1000;
+    if (v > MAX_TIMER_MS) throw new ConfigError(`connections.${name} must be at most ${Math.floor(MAX_TIMER_MS / 1000)}s (about 24 days)`);
+    return v;
+  };
+  const c: ConnectionSettings = {
+    maxConnections: file.maxConnections ?? d.maxConnections,
+    httpHeaderTimeoutMs: ms(file.httpHeaderTimeoutSeconds, d.httpHeaderTimeoutMs, "http_header_timeout"),
+    httpRequestTimeoutMs: ms(file.httpRequestTimeoutSeconds, d.httpRequestTimeoutMs, "http_request_timeout"),
+    httpIdleTimeoutMs: ms(file.httpIdleTimeoutSeconds, d.httpIdleTimeoutMs, "http_idle_timeout"),
+    grpcIdleTimeoutMs: ms(file.grpcIdleTimeoutSeconds, d.grpcIdleTimeoutMs, "grpc_idle_timeout"),
+    grpcKeepaliveTimeMs: ms(file.grpcKeepaliveTimeSeconds, d.grpcKeepaliveTimeMs, "grpc_keepalive_time"),
+    grpcKeepaliveTimeoutMs: ms(file.grpcKeepaliveTimeoutSeconds, d.grpcKeepaliveTimeoutMs, "grpc_keepalive_timeout"),
+    grpcMaxConnectionAgeMs: ms(file.grpcMaxConnectionAgeSeconds, d.grpcMaxConnectionAgeMs, "grpc_max_connection_age"),
+    grpcMaxConnectionAgeGraceMs: ms(file.grpcMaxConnectionAgeGraceSeconds, d.grpcMaxConnectionAgeGraceMs, "grpc_max_connection_age_grace"),
+  };
+  if (c.httpRequestTimeoutMs < c.httpHeaderTimeoutMs) {
+    throw new ConfigError("connections.http_request_timeout must not be shorter than connections.http_header_timeout");
+  }
+  return c;
+}
+
+/**
  * Resolves the server configuration with precedence flags > environment >
  * config file > defaults, applies `--dev` (contract §5) and validates the
  * result, including every API key, before anything listens.
@@ -265,6 +294,7 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     },
     logLevel,
     maxRequestBytes,
+    connections: connectionSettings(file.connections),
   };
   if (redisUrl !== undefined) config.redisUrl = redisUrl;
   if (configPath !== undefined) config.configFile = configPath;

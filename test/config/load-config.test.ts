@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/config-error.js";
 import { CONFIG_DEFAULTS, loadKeyRing, loadServerConfig, reloadCredentials, type Env, type ServeFlags } from "../../src/config/load-config.js";
-import { DEFAULT_PARTICIPANT_SETTINGS } from "../../src/config/server-config.js";
+import { DEFAULT_CONNECTION_SETTINGS, DEFAULT_PARTICIPANT_SETTINGS } from "../../src/config/server-config.js";
 import { hashCredential, matchClient } from "../../src/core/credentials.js";
 import { KeyConfigError } from "../../src/core/keys.js";
 
@@ -42,7 +42,13 @@ describe("loadServerConfig defaults", () => {
       participants: DEFAULT_PARTICIPANT_SETTINGS,
       logLevel: "info",
       maxRequestBytes: 2 * 1024 * 1024,
+      connections: {
+        maxConnections: 4096, httpHeaderTimeoutMs: 10_000, httpRequestTimeoutMs: 30_000, httpIdleTimeoutMs: 30_000,
+        grpcIdleTimeoutMs: 300_000, grpcKeepaliveTimeMs: 60_000, grpcKeepaliveTimeoutMs: 20_000,
+        grpcMaxConnectionAgeMs: 0, grpcMaxConnectionAgeGraceMs: 0,
+      },
     });
+    expect(c.connections).toEqual(DEFAULT_CONNECTION_SETTINGS);
     expect(c.redisUrl).toBeUndefined();
     expect([...c.keys.inline]).toEqual([["APIenv", LONG]]);
     expect(c.keys.allowShortSecrets).toBe(false);
@@ -187,6 +193,17 @@ describe("validation", () => {
     );
     expect(() => load({ flags: { config: "c.yaml" }, env: KEYED, files: { "c.yaml": "max_request_bytes: 1048576\n" } })).toThrow(
       /max_request_bytes \(1048576\) must exceed tokens.max_token_bytes \(1048576\) by at least 65536 bytes/,
+    );
+  });
+
+  it("reads connection settings over the defaults and checks them", () => {
+    const c = load({ env: KEYED, files: { "c.yaml": "connections:\n  http_idle_timeout: 2m\n  max_connections: 10\n" }, flags: { config: "c.yaml" } });
+    expect(c.connections).toEqual({ ...DEFAULT_CONNECTION_SETTINGS, httpIdleTimeoutMs: 120_000, maxConnections: 10 });
+    expect(() => load({ env: KEYED, files: { "c.yaml": "connections:\n  http_header_timeout: 1m\n  http_request_timeout: 30s\n" }, flags: { config: "c.yaml" } })).toThrow(
+      "connections.http_request_timeout must not be shorter than connections.http_header_timeout",
+    );
+    expect(() => load({ env: KEYED, files: { "c.yaml": "connections:\n  grpc_idle_timeout: 30d\n" }, flags: { config: "c.yaml" } })).toThrow(
+      "connections.grpc_idle_timeout must be at most 2147483s (about 24 days)",
     );
   });
 
