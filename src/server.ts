@@ -8,6 +8,7 @@ import { createKeyProvider, type KeyProvider, type KeyRing } from "./core/keys.j
 import type { ServerConfig } from "./config/server-config.js";
 import type { Logger } from "./log.js";
 import { createInProcessEvents } from "./participants/events.js";
+import type { CommitStats } from "./participants/group-commit.js";
 import { createParticipantRegistry } from "./participants/registry.js";
 import { createSqliteParticipantStore } from "./participants/sqlite-store.js";
 import { systemTimers, type Timers } from "./participants/timers.js";
@@ -38,6 +39,8 @@ export interface RunningServer {
   clients: ClientHolder;
   /** Stops accepting calls, ends streams, waits for in-flight calls (up to the grace period), then closes. */
   close(graceMs?: number): Promise<void>;
+  /** The participant store's commits and the writes they acknowledged (the benchmark's updates per fsync). */
+  commitStats(): CommitStats;
 }
 
 /** Injected dependencies of the server. */
@@ -174,5 +177,5 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
     })();
     return closing;
   };
-  return { grpcPort, httpPort, keys, clients, close };
+  return { grpcPort, httpPort, keys, clients, close, commitStats: () => participantStore.commitStats() };
 }
