@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createGroupCommitter } from "../../src/participants/group-commit.js";
 import { DEFAULT_DB_FILE, createSqliteParticipantStore, type SqliteParticipantStore } from "../../src/participants/sqlite-store.js";
-import { ISSUED, record, tempDir } from "./fixtures.js";
+import { ISSUED, harness, joinGrants, joinToken, record, tempDir } from "./fixtures.js";
 
 const settled = <T>(ps: Promise<T>[]) => Promise.allSettled(ps);
 
@@ -153,6 +153,18 @@ describe("sqlite store: group commit", () => {
     expect(await store.listActive("r1")).toEqual([]);
     expect(await store.revokedThrough("r1", "b")).toBeUndefined();
     expect((await store.join(record("a"), ISSUED)).version).toBe(1);
+  });
+
+  it("concurrent updates of one participant all succeed: a read waits for that participant's queued write", async () => {
+    store = createSqliteParticipantStore({ dataDir: t.dir });
+    const h = await harness({ store });
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("p")));
+    // Twice the registry's retry budget: without the wait, each batch would let one through and the rest conflict.
+    const n = 16;
+    const out = await Promise.all(Array.from({ length: n }, (_, i) => h.registry.update("r1", "p", { attributes: { [`k${i}`]: "v" } })));
+    expect(out.map((r) => r.version).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i + 2));
+    expect(Object.keys((await store.get("r1", "p"))!.attributes)).toHaveLength(n);
+    h.registry.stop();
   });
 
   it("close commits writes still queued, and later writes fail with store_unavailable", async () => {
