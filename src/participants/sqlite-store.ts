@@ -29,6 +29,8 @@ export interface SqliteParticipantStore extends ParticipantStore {
 /** Default database file name inside the data directory. */
 export const DEFAULT_DB_FILE = "participants.db";
 
+// An existing row is rewritten in place (cheaper than REPLACE's delete and insert).
+const UPDATE_ROW = `UPDATE participants SET ${COLUMNS.filter((c) => c !== "room" && c !== "identity").map((c) => `${c} = @${c}`).join(", ")} WHERE room = @room AND identity = @identity`;
 const INSERT_OR_REPLACE = `INSERT OR REPLACE INTO participants (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map((c) => `@${c}`).join(", ")})`;
 
 // Anything better-sqlite3 raises (SqliteError: BUSY, IOERR, FULL, CORRUPT…; TypeError on a closed
@@ -67,8 +69,11 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): SqlitePa
 
   const q = {
     get: db.prepare<[string, string], ParticipantRow>("SELECT * FROM participants WHERE room = ? AND identity = ?"),
+    // An update only compares versions: no need to decode the whole row.
+    version: db.prepare<[string, string], number>("SELECT version FROM participants WHERE room = ? AND identity = ?").pluck(),
     list: db.prepare<[string], ParticipantRow>("SELECT * FROM participants WHERE room = ? AND state = 'active' ORDER BY identity"),
     put: db.prepare(INSERT_OR_REPLACE),
+    rewrite: db.prepare(UPDATE_ROW),
     live: db.prepare<[], ParticipantRow & { revoked_through: number | null }>(
       `SELECT p.*, v.revoked_through FROM participants p LEFT JOIN revocations v USING (room, identity)
        WHERE p.permission_set_by_admin = 1 OR v.revoked_through IS NOT NULL`,
@@ -104,11 +109,11 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): SqlitePa
     return next;
   };
   const updateTx = (next: ParticipantRecord, expected: number): UpdateResult => {
-    const cur = read(next.room, next.identity);
-    if (!cur) return { status: "missing" };
-    if (cur.version !== expected) return { status: "conflict" };
+    const version = q.version.get(next.room, next.identity);
+    if (version === undefined) return { status: "missing" };
+    if (version !== expected) return { status: "conflict" };
     const stored = { ...next, version: expected + 1 };
-    q.put.run(toRow(stored));
+    q.rewrite.run(toRow(stored));
     return { status: "ok", record: stored };
   };
   const removeTx = (room: string, identity: string, nowMs: number, revokeThroughSec?: number) => {
