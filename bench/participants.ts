@@ -25,7 +25,11 @@ export interface ParticipantOptions {
 
 /** What the participant plane measured. */
 export interface ParticipantResult {
-  update: { rps: number; p50: number; p99: number; concurrency: number };
+  /**
+   * UpdateParticipant under load with every watch open: acknowledged updates per store COMMIT (one
+   * fsync each) and the server process's CPU time per update.
+   */
+  update: { rps: number; p50: number; p99: number; concurrency: number; watchers: number; perFlush: number; cpuUsPerUpdate: number };
   push: { p50: number; p99: number; watched: number; updates: number };
   memory: { registered: number; rssEmptyMb: number; rssMb: number };
 }
@@ -106,18 +110,26 @@ export async function runParticipants(opts: ParticipantOptions): Promise<Partici
     }));
 
     let n = opts.updates;
+    const before = await srv.stats();
     const load = await runLoad(opts.throughput, () => {
       const s = n++;
       return callUnary(client, ParticipantService.method.updateParticipant, updateRequest(s % opts.watched, s), adminMd);
     });
+    const after = await srv.stats();
     if (load.failed > 0) throw new Error(`UpdateParticipant failed under load: ${load.firstError}`);
+    const flushes = after.commits.flushes - before.commits.flushes;
+    const watchers = streams.length;
 
     for (const s of streams) s.cancel();
     streams = [];
     await joinRange(client, opts.watched, opts.registered);
     const rss = await srv.rss();
     return {
-      update: { rps: load.rps, p50: load.p50, p99: load.p99, concurrency: opts.throughput.concurrency },
+      update: {
+        rps: load.rps, p50: load.p50, p99: load.p99, concurrency: opts.throughput.concurrency, watchers,
+        perFlush: flushes > 0 ? (after.commits.writes - before.commits.writes) / flushes : 0,
+        cpuUsPerUpdate: load.ok > 0 ? (after.cpuUs - before.cpuUs) / load.ok : 0,
+      },
       push: { p50: percentileMs(h, 50), p99: percentileMs(h, 99), watched: opts.watched, updates: opts.updates },
       memory: { registered: opts.registered, rssEmptyMb: rssEmpty / MB, rssMb: rss / MB },
     };

@@ -40,10 +40,18 @@ function loadSection(rows: LoadRow[], baseline: string, target?: number): string
   );
 }
 
+/** UpdateParticipant targets under load (issue 10): group commit, server CPU, latency. */
+export const UPDATE_TARGETS = { perFlush: 4, cpuUsPerUpdate: 200, p99Ms: 20 } as const;
+
 function participantSection(p: BenchReport["participants"]): string {
   if ("unavailable" in p) return `Not available: ${p.unavailable}`;
+  const u = p.update;
+  const t = UPDATE_TARGETS;
   return mdTable(["measure", "value", "target"], [
-    [`UpdateParticipant, ${p.update.concurrency} in flight`, `${fmtRate(p.update.rps)} calls/s, p50 ${fmtMs(p.update.p50)} ms, p99 ${fmtMs(p.update.p99)} ms`, ""],
+    [`UpdateParticipant, ${u.concurrency} in flight, ${u.watchers} watchers`, `${fmtRate(u.rps)} calls/s, p50 ${fmtMs(u.p50)} ms, p99 ${fmtMs(u.p99)} ms`,
+      `p99 ≤ ${t.p99Ms} ms: ${verdict(u.p99 <= t.p99Ms)}`],
+    ["… acknowledged updates per store COMMIT (fsync)", u.perFlush.toFixed(1), `≥ ${t.perFlush}: ${verdict(u.perFlush >= t.perFlush)}`],
+    ["… server CPU per update", `${u.cpuUsPerUpdate.toFixed(0)} µs`, `≤ ${t.cpuUsPerUpdate} µs: ${verdict(u.cpuUsPerUpdate <= t.cpuUsPerUpdate)}`],
     [`UpdateParticipant → pushed token, ${p.push.watched} watched, ${p.push.updates} updates`, `p50 ${fmtMs(p.push.p50)} ms, p99 ${fmtMs(p.push.p99)} ms`,
       `p99 ≤ ${TARGETS.pushP99Ms} ms: ${verdict(p.push.p99 <= TARGETS.pushP99Ms)}`],
     [`resident memory, ${p.memory.registered.toLocaleString("en-US")} registered`, `${p.memory.rssMb.toFixed(0)} MB (empty server: ${p.memory.rssEmptyMb.toFixed(0)} MB)`,

@@ -1,12 +1,21 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { CommitStats } from "../src/participants/group-commit.js";
 import { startBenchServer } from "./fixture.js";
+
+/** The server process's CPU time so far and its store's commit counts. */
+export interface ServerStats {
+  /** User plus system CPU time of the server process, in microseconds. */
+  cpuUs: number;
+  commits: CommitStats;
+}
 
 /** A roomgate server in its own process, so its memory and CPU can be read alone. */
 export interface ServerProcess {
   grpcPort: number;
   /** Resident set size after a full GC, in bytes. */
   rss(): Promise<number>;
+  stats(): Promise<ServerStats>;
   close(): Promise<void>;
 }
 
@@ -31,6 +40,7 @@ export async function startServerProcess(): Promise<ServerProcess> {
   return {
     grpcPort,
     rss: () => ask<number>(child, "rss"),
+    stats: () => ask<ServerStats>(child, "stats"),
     close: () =>
       new Promise((resolve) => {
         const timer = setTimeout(() => child.kill(), 10_000);
@@ -50,6 +60,9 @@ if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
     if (msg === "rss") {
       (globalThis as { gc?: () => void }).gc?.();
       process.send!(process.memoryUsage().rss);
+    } else if (msg === "stats") {
+      const cpu = process.cpuUsage();
+      process.send!({ cpuUs: cpu.user + cpu.system, commits: bench.server.commitStats() } satisfies ServerStats);
     } else if (msg === "exit") {
       void bench.close().then(() => process.exit(0));
     }

@@ -8,6 +8,7 @@ import { createKeyProvider, type KeyProvider, type KeyRing } from "./core/keys.j
 import type { ServerConfig } from "./config/server-config.js";
 import type { Logger } from "./log.js";
 import { createInProcessEvents } from "./participants/events.js";
+import type { CommitStats } from "./participants/group-commit.js";
 import { createParticipantRegistry } from "./participants/registry.js";
 import { createSqliteParticipantStore } from "./participants/sqlite-store.js";
 import { systemTimers, type Timers } from "./participants/timers.js";
@@ -16,6 +17,7 @@ import { createRoomServiceCompat } from "./services/room-service-compat.js";
 import { createClientHolder, createTokenService, type ClientHolder } from "./services/token-service.js";
 import { createTokenVerifier } from "./services/token-verifier.js";
 import { createCallTracker } from "./transport/call-tracker.js";
+import { capConnections, grpcConnectionOptions, httpConnectionOptions, listenGrpc, type GrpcListener } from "./transport/connection-limits.js";
 import { addGrpcService } from "./transport/grpc-adapter.js";
 import { splitHostPort } from "./transport/host-port.js";
 import { reflectionPackageDefinition } from "./transport/reflection.js";
@@ -37,6 +39,8 @@ export interface RunningServer {
   clients: ClientHolder;
   /** Stops accepting calls, ends streams, waits for in-flight calls (up to the grace period), then closes. */
   close(graceMs?: number): Promise<void>;
+  /** The participant store's commits and the writes they acknowledged (the benchmark's updates per fsync). */
+  commitStats(): CommitStats;
 }
 
 /** Injected dependencies of the server. */
@@ -51,12 +55,6 @@ export interface ServerDeps {
 }
 
 const SERVICE_NAMES = ["roomgate.v1.TokenService", "roomgate.v1.ParticipantService"];
-
-function bindGrpc(server: grpc.Server, addr: string): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
-  );
-}
 
 function listenHttp(server: http.Server, addr: string): Promise<number> {
   const { host, port } = splitHostPort(addr);
@@ -98,7 +96,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   const clients = createClientHolder(cfg.clients);
   const tokenService = createTokenService({ keys, clock: deps.clock, verifier, clients: () => clients.current(), mint: cfg.mint, maxTokenBytes: cfg.policy.maxTokenBytes });
 
-  const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": cfg.maxRequestBytes });
+  const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": cfg.maxRequestBytes, ...grpcConnectionOptions(cfg.connections) });
   const calls = createCallTracker();
   const adapterDeps = { log, shutdown: shutdown.signal, calls };
   addGrpcService(grpcServer, TokenService, tokenService, adapterDeps);
@@ -114,7 +112,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   twirp.add(TokenService, tokenService);
   twirp.add(ParticipantService, participantService);
   twirp.add(RoomService, createRoomServiceCompat({ registry, verifier, limits: cfg.participants.limits }), LIVEKIT_ROUTES);
-  const httpServer = http.createServer((req, res) => {
+  const httpServer = http.createServer(httpConnectionOptions(cfg.connections), (req, res) => {
     twirp.handle(req, res).then(
       (handled) => {
         if (handled) return;
@@ -132,17 +130,23 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
     );
   });
 
-  let grpcPort: number;
+  // A socket idle (no bytes either way) while a request is served for longer than the request deadline is dropped too.
+  httpServer.setTimeout(cfg.connections.httpRequestTimeoutMs);
+  capConnections(httpServer, cfg.connections.maxConnections, "http", log);
+
+  let grpcListener: GrpcListener | undefined;
   let httpPort: number;
   try {
-    grpcPort = await bindGrpc(grpcServer, cfg.grpcAddr);
+    grpcListener = await listenGrpc(grpcServer, cfg.grpcAddr, cfg.connections, log);
     httpPort = await listenHttp(httpServer, cfg.httpAddr);
   } catch (err) {
+    grpcListener?.close();
     grpcServer.forceShutdown();
     httpServer.close();
     await closeParticipants();
     throw err;
   }
+  const grpcPort = grpcListener.port;
   log.info("roomgate listening", { grpc: grpcPort, http: httpPort, dev: cfg.dev, keys: deps.keyRing.apiKeys.length });
 
   let closing: Promise<void> | undefined;
@@ -150,6 +154,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
     closing ??= (async () => {
       for (const n of ["", ...SERVICE_NAMES]) health.setStatus(n, "NOT_SERVING");
       shutdown.abort();
+      grpcListener.close();
       const timer = setTimeout(() => {
         grpcServer.forceShutdown();
         httpServer.closeAllConnections();
@@ -172,5 +177,5 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
     })();
     return closing;
   };
-  return { grpcPort, httpPort, keys, clients, close };
+  return { grpcPort, httpPort, keys, clients, close, commitStats: () => participantStore.commitStats() };
 }

@@ -24,6 +24,19 @@ export interface FileParticipantSettings {
   maxAttributesBytes?: number;
 }
 
+/** Connection settings from the `connections:` section, in seconds. */
+export interface FileConnectionSettings {
+  maxConnections?: number;
+  httpHeaderTimeoutSeconds?: number;
+  httpRequestTimeoutSeconds?: number;
+  httpIdleTimeoutSeconds?: number;
+  grpcIdleTimeoutSeconds?: number;
+  grpcKeepaliveTimeSeconds?: number;
+  grpcKeepaliveTimeoutSeconds?: number;
+  grpcMaxConnectionAgeSeconds?: number;
+  grpcMaxConnectionAgeGraceSeconds?: number;
+}
+
 /** A validated config file; absent keys stay undefined so defaults and other sources can fill them. */
 export interface FileConfig {
   grpcAddr?: string;
@@ -36,6 +49,7 @@ export interface FileConfig {
   clients?: ClientCredential[];
   tokens?: FileTokenSettings;
   participants?: FileParticipantSettings;
+  connections?: FileConnectionSettings;
   logLevel?: LogLevel;
   maxRequestBytes?: number;
 }
@@ -64,6 +78,14 @@ const bytes: Reader<number> = (src, e, path) => {
   const v = isScalar(e.value) ? e.value.value : undefined;
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
     throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be a positive whole number of bytes`);
+  }
+  return v;
+};
+
+const count: Reader<number> = (src, e, path) => {
+  const v = isScalar(e.value) ? e.value.value : undefined;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
+    throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be a positive whole number`);
   }
   return v;
 };
@@ -121,6 +143,17 @@ const PARTICIPANTS = {
   max_metadata_bytes: bytes,
   max_attributes_bytes: bytes,
 };
+const CONNECTIONS = {
+  max_connections: count,
+  http_header_timeout: seconds(1),
+  http_request_timeout: seconds(1),
+  http_idle_timeout: seconds(1),
+  grpc_idle_timeout: seconds(1),
+  grpc_keepalive_time: seconds(1),
+  grpc_keepalive_timeout: seconds(1),
+  grpc_max_connection_age: seconds(0),
+  grpc_max_connection_age_grace: seconds(0),
+};
 const TOP = {
   grpc_addr: text,
   http_addr: text,
@@ -132,6 +165,7 @@ const TOP = {
   clients,
   tokens: (src: YamlSource, e: MapEntry, path: string) => readSection(src, e.value, path, TOKENS),
   participants: (src: YamlSource, e: MapEntry, path: string) => readSection(src, e.value, path, PARTICIPANTS),
+  connections: (src: YamlSource, e: MapEntry, path: string) => readSection(src, e.value, path, CONNECTIONS),
   log_level: logLevel,
   max_request_bytes: bytes,
 };
@@ -175,6 +209,20 @@ export function parseConfigFile(textContent: string, fileName: string): FileConf
       maxNameBytes: p.participants.max_name_bytes,
       maxMetadataBytes: p.participants.max_metadata_bytes,
       maxAttributesBytes: p.participants.max_attributes_bytes,
+    });
+  }
+  if (p.connections) {
+    const c = p.connections;
+    out.connections = defined({
+      maxConnections: c.max_connections,
+      httpHeaderTimeoutSeconds: c.http_header_timeout,
+      httpRequestTimeoutSeconds: c.http_request_timeout,
+      httpIdleTimeoutSeconds: c.http_idle_timeout,
+      grpcIdleTimeoutSeconds: c.grpc_idle_timeout,
+      grpcKeepaliveTimeSeconds: c.grpc_keepalive_time,
+      grpcKeepaliveTimeoutSeconds: c.grpc_keepalive_timeout,
+      grpcMaxConnectionAgeSeconds: c.grpc_max_connection_age,
+      grpcMaxConnectionAgeGraceSeconds: c.grpc_max_connection_age_grace,
     });
   }
   return out;

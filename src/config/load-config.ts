@@ -4,7 +4,7 @@ import { MAX_TIMER_MS } from "../participants/timers.js";
 import { ConfigError } from "./config-error.js";
 import { parseConfigFile, type FileConfig } from "./config-file.js";
 import { parseKeysEnv, readKeyFile, type ReadFile } from "./key-file.js";
-import { DEFAULT_PARTICIPANT_SETTINGS, type KeySources, type ServerConfig } from "./server-config.js";
+import { DEFAULT_CONNECTION_SETTINGS, DEFAULT_PARTICIPANT_SETTINGS, type ConnectionSettings, type KeySources, type ServerConfig } from "./server-config.js";
 import { hostOf, isLoopbackHost } from "../transport/host-port.js";
 import { isLogLevel } from "./values.js";
 
@@ -106,11 +106,17 @@ function inlineKeys(file: FileConfig, env: Env, dev: boolean): Map<string, strin
  * Reads the key file (if any) and merges the inline keys into a KeyRing.
  * Used at start-up and again on SIGHUP, so a rotated key file takes effect
  * without a restart. Throws ConfigError or KeyConfigError naming the key at fault.
+ * With `requireKeyFileKeys` (reloads), a key file that yields no key is an error,
+ * even when inline keys remain: an empty or half-written file must not drop its keys.
  */
-export function loadKeyRing(sources: KeySources, readFile: ReadFile): KeyRing {
+export function loadKeyRing(sources: KeySources, readFile: ReadFile, check: { requireKeyFileKeys?: boolean } = {}): KeyRing {
   const secrets = new Map<string, string>();
   if (sources.keyFile !== undefined) {
-    for (const [k, v] of readKeyFile(sources.keyFile, readFile)) secrets.set(k, v);
+    const fromFile = readKeyFile(sources.keyFile, readFile);
+    if (fromFile.size === 0 && check.requireKeyFileKeys) {
+      throw new ConfigError(`key file ${sources.keyFile} has no keys (empty or partly written?); a reload needs at least one key in it`);
+    }
+    for (const [k, v] of fromFile) secrets.set(k, v);
   }
   for (const [k, v] of sources.inline) {
     // Two different secrets for one key would make verification depend on load order.
@@ -145,13 +151,15 @@ export interface ReloadedCredentials {
 /**
  * Re-reads everything SIGHUP reloads: the config file's `keys:`, `key_file`,
  * `default_key` and `clients`, the key file, and the environment's keys as
- * they were at start-up. Throws on any error, so the caller keeps what it has.
+ * they were at start-up. Throws on any error (a key file without keys
+ * included), so the caller keeps what it has.
  */
 export function reloadCredentials(input: Pick<LoadConfigInput, "flags" | "env" | "readFile">): ReloadedCredentials {
   const dev = input.flags.dev === true;
   const configPath = input.flags.config ?? envValue(input.env, "ROOMGATE_CONFIG");
   const file = configPath === undefined ? {} : readConfigFile(configPath, input.readFile);
-  return { keyRing: loadKeyRing(keySourcesOf(file, input.env, dev), input.readFile), clients: clientsOf(file, dev) };
+  const keyRing = loadKeyRing(keySourcesOf(file, input.env, dev), input.readFile, { requireKeyFileKeys: true });
+  return { keyRing, clients: clientsOf(file, dev) };
 }
 
 function keySourcesOf(file: FileConfig, env: Env, dev: boolean): KeySources {
@@ -168,6 +176,35 @@ const REQUEST_HEADROOM_BYTES = 64 * 1024;
 function positive(value: number, name: string, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(`${name} must be at least ${min}`);
   return value;
+}
+
+/**
+ * The `connections:` section over the defaults, in milliseconds. Every
+ * timeout must fit a Node timer (a longer one would fire at once), and a
+ * request's deadline cannot be shorter than its headers'.
+ */
+export function connectionSettings(file: FileConfig["connections"] = {}): ConnectionSettings {
+  const d = DEFAULT_CONNECTION_SETTINGS;
+  const ms = (seconds: number | undefined, fallback: number, name: string): number => {
+    const v = seconds === undefined ? fallback : seconds * 1000;
+    if (v > MAX_TIMER_MS) throw new ConfigError(`connections.${name} must be at most ${Math.floor(MAX_TIMER_MS / 1000)}s (about 24 days)`);
+    return v;
+  };
+  const c: ConnectionSettings = {
+    maxConnections: file.maxConnections ?? d.maxConnections,
+    httpHeaderTimeoutMs: ms(file.httpHeaderTimeoutSeconds, d.httpHeaderTimeoutMs, "http_header_timeout"),
+    httpRequestTimeoutMs: ms(file.httpRequestTimeoutSeconds, d.httpRequestTimeoutMs, "http_request_timeout"),
+    httpIdleTimeoutMs: ms(file.httpIdleTimeoutSeconds, d.httpIdleTimeoutMs, "http_idle_timeout"),
+    grpcIdleTimeoutMs: ms(file.grpcIdleTimeoutSeconds, d.grpcIdleTimeoutMs, "grpc_idle_timeout"),
+    grpcKeepaliveTimeMs: ms(file.grpcKeepaliveTimeSeconds, d.grpcKeepaliveTimeMs, "grpc_keepalive_time"),
+    grpcKeepaliveTimeoutMs: ms(file.grpcKeepaliveTimeoutSeconds, d.grpcKeepaliveTimeoutMs, "grpc_keepalive_timeout"),
+    grpcMaxConnectionAgeMs: ms(file.grpcMaxConnectionAgeSeconds, d.grpcMaxConnectionAgeMs, "grpc_max_connection_age"),
+    grpcMaxConnectionAgeGraceMs: ms(file.grpcMaxConnectionAgeGraceSeconds, d.grpcMaxConnectionAgeGraceMs, "grpc_max_connection_age_grace"),
+  };
+  if (c.httpRequestTimeoutMs < c.httpHeaderTimeoutMs) {
+    throw new ConfigError("connections.http_request_timeout must not be shorter than connections.http_header_timeout");
+  }
+  return c;
 }
 
 /**
@@ -257,6 +294,7 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     },
     logLevel,
     maxRequestBytes,
+    connections: connectionSettings(file.connections),
   };
   if (redisUrl !== undefined) config.redisUrl = redisUrl;
   if (configPath !== undefined) config.configFile = configPath;

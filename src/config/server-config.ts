@@ -19,6 +19,44 @@ export interface ParticipantSettings {
   limits: ParticipantLimits;
 }
 
+/**
+ * Bounds on connections, so idle, slow or dead peers cannot pin sockets
+ * forever (config section `connections:`). Durations in milliseconds.
+ */
+export interface ConnectionSettings {
+  /** Open connections per listener (gRPC and HTTP each); more are closed on accept. */
+  maxConnections: number;
+  /** HTTP: time to receive a request's complete headers (slowloris). */
+  httpHeaderTimeoutMs: number;
+  /** HTTP: time to receive a whole request; also the socket inactivity limit while one is served. */
+  httpRequestTimeoutMs: number;
+  /** HTTP: how long an idle keep-alive connection stays open. */
+  httpIdleTimeoutMs: number;
+  /** gRPC: a connection without an open call for this long is closed (GOAWAY). */
+  grpcIdleTimeoutMs: number;
+  /** gRPC: interval of the server's keepalive pings. */
+  grpcKeepaliveTimeMs: number;
+  /** gRPC: a ping unanswered for this long drops the connection. */
+  grpcKeepaliveTimeoutMs: number;
+  /** gRPC: connections older than this are asked to reconnect (GOAWAY); 0 = no limit. */
+  grpcMaxConnectionAgeMs: number;
+  /** gRPC: after the age GOAWAY, calls still open after this long are cut; 0 = they may finish. */
+  grpcMaxConnectionAgeGraceMs: number;
+}
+
+/** Connection limits used when the config sets none. */
+export const DEFAULT_CONNECTION_SETTINGS: ConnectionSettings = {
+  maxConnections: 4096,
+  httpHeaderTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 30_000,
+  httpIdleTimeoutMs: 30_000,
+  grpcIdleTimeoutMs: 300_000,
+  grpcKeepaliveTimeMs: 60_000,
+  grpcKeepaliveTimeoutMs: 20_000,
+  grpcMaxConnectionAgeMs: 0,
+  grpcMaxConnectionAgeGraceMs: 0,
+};
+
 /** Where API keys come from; kept so a reload (SIGHUP) can read them again. */
 export interface KeySources {
   /** Keys given inline (config file `keys:`, LIVEKIT_KEYS, LIVEKIT_API_KEY/SECRET, --dev). */
@@ -52,6 +90,8 @@ export interface ServerConfig {
   logLevel: "debug" | "info" | "warn" | "error";
   /** Largest request body accepted over HTTP, in bytes. */
   maxRequestBytes: number;
+  /** Connection limits and timeouts of both listeners. */
+  connections: ConnectionSettings;
 }
 
 /** Default participant settings, LiveKit's values. */

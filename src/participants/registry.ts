@@ -7,6 +7,7 @@ import type { LiveStateView } from "../core/live-state.js";
 import type { MintedToken } from "../core/minting.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { EventListener, ParticipantEvent, ParticipantEvents, RevocationNotice, Unsubscribe } from "./events.js";
+import { createKeyedQueue } from "./keyed-queue.js";
 import { createLiveIndex } from "./live-index.js";
 import { joinCandidate, videoForToken, type ParticipantRecord } from "./model.js";
 import { mintRefreshToken } from "./refresh.js";
@@ -97,6 +98,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const log = deps.log ?? silentLogger;
   const index = createLiveIndex();
   const watchers = createWatcherSet(log);
+  const updates = createKeyedQueue();
   let stopTimer: (() => void) | undefined;
   let unsubscribeAll: Unsubscribe | undefined;
   let unsubscribeRevocations: Unsubscribe | undefined;
@@ -138,7 +140,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
     }
   };
 
-  return {
+  const registry: ParticipantRegistry = {
     liveState: index,
     async start() {
       if (index.loaded) return;
@@ -252,5 +254,11 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       }
       return close;
     },
+  };
+  return {
+    ...registry,
+    // One update of a participant at a time in this process: concurrent ones would all read the
+    // same version and all but one conflict, each retry costing a store round (a group commit turn).
+    update: (room, identity, changes) => updates.run(`${room}\u0000${identity}`, () => registry.update(room, identity, changes)),
   };
 }

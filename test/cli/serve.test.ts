@@ -97,6 +97,37 @@ describe("serve", () => {
     expect(await done).toBe(0);
   });
 
+  it("SIGHUP with a key file that yields no key is refused: the old keys and clients stay and an error line says why", async () => {
+    const rec = recordingServer();
+    const files: Record<string, string> = {
+      "keys.yaml": `APIa: ${LONG}\n`,
+      "c.yaml": `keys:\n  APIinline: ${LONG2}\nkey_file: keys.yaml\nclients:\n  - {name: app, sha256: ${hashCredential("app")}}\n`,
+    };
+    const h = harness({ startServer: rec.startServer }, files);
+    const done = h.run("serve", "--config", "c.yaml");
+    await settle();
+    const server = rec.servers[0]!;
+    const keys = server.keys.current();
+    const clients = server.clients.current();
+    expect(keys.apiKeys).toEqual(["APIa", "APIinline"]);
+
+    files["keys.yaml"] = "";
+    h.signals.get("SIGHUP")!();
+    expect(server.keys.current()).toBe(keys);
+    expect(server.clients.current()).toBe(clients);
+    const failed = lines(h.err()).find((l) => l.level === "error")!;
+    expect(failed).toMatchObject({
+      msg: "reload failed; keeping the current API keys and clients",
+      error: "key file keys.yaml has no keys (empty or partly written?); a reload needs at least one key in it",
+    });
+
+    files["keys.yaml"] = `APIa: ${LONG}\n`;
+    h.signals.get("SIGHUP")!();
+    expect(server.keys.current().apiKeys).toEqual(["APIa", "APIinline"]);
+    h.signals.get("SIGTERM")!();
+    expect(await done).toBe(0);
+  });
+
   it("SIGHUP swaps keys and clients together: a broken key file keeps the old clients too", async () => {
     const rec = recordingServer();
     const clients = (name: string) => `key_file: keys.yaml\nclients:\n  - {name: ${name}, sha256: ${hashCredential(name)}}\n`;

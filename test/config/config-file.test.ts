@@ -52,6 +52,31 @@ describe("parseConfigFile", () => {
     expect(c.clients![0]!.sha256.toString("hex")).toBe(hashCredential("backend-credential"));
   });
 
+  it("reads the connections section (durations in seconds; connection age 0 means no limit)", () => {
+    const text = `connections:
+  max_connections: 100
+  http_header_timeout: 5s
+  http_request_timeout: 20s
+  http_idle_timeout: 1m
+  grpc_idle_timeout: 10m
+  grpc_keepalive_time: 30s
+  grpc_keepalive_timeout: 10s
+  grpc_max_connection_age: 0s
+  grpc_max_connection_age_grace: 1m
+`;
+    expect(parseConfigFile(text, "c.yaml")).toEqual({
+      connections: {
+        maxConnections: 100, httpHeaderTimeoutSeconds: 5, httpRequestTimeoutSeconds: 20, httpIdleTimeoutSeconds: 60,
+        grpcIdleTimeoutSeconds: 600, grpcKeepaliveTimeSeconds: 30, grpcKeepaliveTimeoutSeconds: 10,
+        grpcMaxConnectionAgeSeconds: 0, grpcMaxConnectionAgeGraceSeconds: 60,
+      },
+    });
+    expect(() => parseConfigFile("connections:\n  max_connections: 0\n", "c.yaml")).toThrow("c.yaml:2: connections.max_connections must be a positive whole number");
+    expect(() => parseConfigFile("connections:\n  http_idle_timeout: 0s\n", "c.yaml")).toThrow("c.yaml:2: connections.http_idle_timeout must be whole seconds, at least 1s");
+    expect(() => parseConfigFile("connections:\n  grpc_keepalive_time: 30\n", "c.yaml")).toThrow('c.yaml:2: connections.grpc_keepalive_time must be a duration like "6h" or "90s"');
+    expect(() => parseConfigFile("connections:\n  idle: 1s\n", "c.yaml")).toThrow('c.yaml:2: unknown key "connections.idle"');
+  });
+
   it("leaves absent keys undefined", () => {
     expect(parseConfigFile("log_level: warn\n", "f")).toEqual({ logLevel: "warn" });
     expect(parseConfigFile("", "f")).toEqual({});

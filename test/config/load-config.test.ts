@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/config-error.js";
-import { CONFIG_DEFAULTS, loadKeyRing, loadServerConfig, type Env, type ServeFlags } from "../../src/config/load-config.js";
-import { DEFAULT_PARTICIPANT_SETTINGS } from "../../src/config/server-config.js";
+import { CONFIG_DEFAULTS, loadKeyRing, loadServerConfig, reloadCredentials, type Env, type ServeFlags } from "../../src/config/load-config.js";
+import { DEFAULT_CONNECTION_SETTINGS, DEFAULT_PARTICIPANT_SETTINGS } from "../../src/config/server-config.js";
 import { hashCredential, matchClient } from "../../src/core/credentials.js";
 import { KeyConfigError } from "../../src/core/keys.js";
 
@@ -42,7 +42,13 @@ describe("loadServerConfig defaults", () => {
       participants: DEFAULT_PARTICIPANT_SETTINGS,
       logLevel: "info",
       maxRequestBytes: 2 * 1024 * 1024,
+      connections: {
+        maxConnections: 4096, httpHeaderTimeoutMs: 10_000, httpRequestTimeoutMs: 30_000, httpIdleTimeoutMs: 30_000,
+        grpcIdleTimeoutMs: 300_000, grpcKeepaliveTimeMs: 60_000, grpcKeepaliveTimeoutMs: 20_000,
+        grpcMaxConnectionAgeMs: 0, grpcMaxConnectionAgeGraceMs: 0,
+      },
     });
+    expect(c.connections).toEqual(DEFAULT_CONNECTION_SETTINGS);
     expect(c.redisUrl).toBeUndefined();
     expect([...c.keys.inline]).toEqual([["APIenv", LONG]]);
     expect(c.keys.allowShortSecrets).toBe(false);
@@ -190,6 +196,17 @@ describe("validation", () => {
     );
   });
 
+  it("reads connection settings over the defaults and checks them", () => {
+    const c = load({ env: KEYED, files: { "c.yaml": "connections:\n  http_idle_timeout: 2m\n  max_connections: 10\n" }, flags: { config: "c.yaml" } });
+    expect(c.connections).toEqual({ ...DEFAULT_CONNECTION_SETTINGS, httpIdleTimeoutMs: 120_000, maxConnections: 10 });
+    expect(() => load({ env: KEYED, files: { "c.yaml": "connections:\n  http_header_timeout: 1m\n  http_request_timeout: 30s\n" }, flags: { config: "c.yaml" } })).toThrow(
+      "connections.http_request_timeout must not be shorter than connections.http_header_timeout",
+    );
+    expect(() => load({ env: KEYED, files: { "c.yaml": "connections:\n  grpc_idle_timeout: 30d\n" }, flags: { config: "c.yaml" } })).toThrow(
+      "connections.grpc_idle_timeout must be at most 2147483s (about 24 days)",
+    );
+  });
+
   it("refuses the same key with different secrets in the key file and inline", () => {
     const env = { ROOMGATE_KEY_FILE: "k.yaml", LIVEKIT_KEYS: `APIk: ${LONG}` };
     expect(() => load({ env, files: { "k.yaml": `APIk: ${LONG2}\n` } })).toThrow('API key "APIk" is defined both in key file k.yaml and inline');
@@ -262,5 +279,26 @@ describe("loadKeyRing", () => {
 
   it("fails on an unreadable key file", () => {
     expect(() => loadKeyRing({ inline: new Map(), keyFile: "gone.yaml", allowShortSecrets: false }, files({}))).toThrow("cannot read key file gone.yaml (ENOENT)");
+  });
+});
+
+describe("reloadCredentials", () => {
+  const config = `keys:\n  APIinline: ${LONG}\nkey_file: k.yaml\n`;
+  const reload = (keyFile: string) => reloadCredentials({ flags: { config: "c.yaml" }, env: {}, readFile: files({ "c.yaml": config, "k.yaml": keyFile }) });
+
+  it("reads the key file's keys next to the inline ones", () => {
+    expect(reload(`APIa: ${LONG2}\n`).keyRing.apiKeys).toEqual(["APIa", "APIinline"]);
+  });
+
+  it.each([
+    ["empty", ""],
+    ["only whitespace", "\n  \n"],
+    ["only a comment (cut before its first key)", "# rotated keys\n"],
+  ])("refuses a key file that yields no key (%s), even when inline keys remain", (_, text) => {
+    expect(() => reload(text)).toThrow(new ConfigError("key file k.yaml has no keys (empty or partly written?); a reload needs at least one key in it"));
+  });
+
+  it("refuses a half-written key file that does not parse", () => {
+    expect(() => reload("APIa")).toThrow(ConfigError);
   });
 });

@@ -7,6 +7,14 @@ describe("hashCredential", () => {
   it("is the hex SHA-256 of the UTF-8 credential", () => {
     expect(hashCredential("devclient")).toBe(DEVCLIENT_SHA256);
     expect(hashCredential("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    // Non-ASCII credentials are hashed as their UTF-8 bytes (what `printf 'clé-🔑' | sha256sum` prints).
+    expect(hashCredential("clé-🔑")).toBe("26253e5f26eabf0b67ccfade68b830ef32a1cc9b1f4df6a2fddf59506276ad50");
+  });
+
+  it("matches a non-ASCII credential against its configured hash", () => {
+    const client = parseCredentialHash("intl", "26253e5f26eabf0b67ccfade68b830ef32a1cc9b1f4df6a2fddf59506276ad50");
+    expect(matchClient([client], "clé-🔑")).toBe(client);
+    expect(matchClient([client], "cle-🔑")).toBeUndefined();
   });
 });
 

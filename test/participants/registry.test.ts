@@ -139,7 +139,7 @@ describe("registry: update", () => {
     await expect(h.registry.update("r1", "", {})).rejects.toMatchObject({ field: "identity" });
   });
 
-  it("retries on an optimistic-concurrency conflict so concurrent admins both win", async () => {
+  it("runs concurrent updates of one participant one after the other: both win, neither conflicts", async () => {
     const h = await harness();
     await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
     const update = vi.spyOn(h.store, "update");
@@ -151,7 +151,29 @@ describe("registry: update", () => {
     expect(p.attributes).toEqual({ x: "1", y: "2" });
     expect(p.version).toBe(3);
     const results = await Promise.all(update.mock.results.map((r) => r.value as Promise<{ status: string }>));
-    expect(results.map((r) => r.status)).toEqual(["ok", "conflict", "ok"]);
+    expect(results.map((r) => r.status)).toEqual(["ok", "ok"]);
+  });
+
+  it("retries on an optimistic-concurrency conflict with another writer (another instance) so both changes win", async () => {
+    const h = await harness();
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
+    const write = h.store.update.bind(h.store);
+    let interfered = false;
+    const update = vi.spyOn(h.store, "update").mockImplementation(async (next, expected) => {
+      if (!interfered) {
+        // Between this update's read and its write, someone else stores a newer version.
+        interfered = true;
+        const cur = (await h.store.get("r1", "a"))!;
+        await write({ ...cur, attributes: { ...cur.attributes, y: "2" } }, cur.version);
+      }
+      return write(next, expected);
+    });
+    await h.registry.update("r1", "a", { attributes: { x: "1" } });
+    const p = await h.registry.get("r1", "a");
+    expect(p.attributes).toEqual({ x: "1", y: "2" });
+    expect(p.version).toBe(3);
+    const results = await Promise.all(update.mock.results.map((r) => r.value as Promise<{ status: string }>));
+    expect(results.map((r) => r.status)).toEqual(["conflict", "ok"]);
   });
 
   it("gives up with store_unavailable when every attempt conflicts", async () => {

@@ -93,7 +93,9 @@ describe("sqlite store: durability and schema", () => {
     const raw = new Database(join(t.dir, DEFAULT_DB_FILE));
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
-    expect(() => createSqliteParticipantStore({ dataDir: t.dir })).toThrow(expect.objectContaining({ reason: "store_unavailable" }));
+    expect(() => createSqliteParticipantStore({ dataDir: t.dir })).toThrow(
+      `cannot open participant store ${join(t.dir, DEFAULT_DB_FILE)}: participant store schema version ${SCHEMA_VERSION + 1} is newer than supported ${SCHEMA_VERSION}`,
+    );
   });
 
   it("turns SQLITE_BUSY into store_unavailable and recovers when the lock is gone", async () => {
@@ -109,23 +111,33 @@ describe("sqlite store: durability and schema", () => {
     await s.close();
   });
 
-  it("keeps changes acknowledged before a kill -9", async () => {
+  async function killAfter(args: string[], lastAck: string): Promise<void> {
     const script = fileURLToPath(new URL("./kill-writer.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", script, t.dir], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", script, t.dir, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
     await new Promise<void>((resolve, reject) => {
       let out = "";
       child.stdout.on("data", (chunk: Buffer) => {
         out += chunk.toString();
-        if (out.includes("acked 4")) resolve();
+        if (out.includes(lastAck)) resolve();
       });
-      child.on("exit", (code) => reject(new Error(`writer exited early with ${code}`)));
+      child.once("exit", (code) => reject(new Error(`writer exited early with ${code}`)));
     });
-    child.removeAllListeners("exit");
-    const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
     await exited;
+  }
+
+  it("keeps changes acknowledged before a kill -9", async () => {
+    await killAfter([], "acked 4\n");
     const s = createSqliteParticipantStore({ dataDir: t.dir });
     expect((await s.listActive("r1")).map((r) => r.metadata)).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    await s.close();
+  });
+
+  it("keeps group-committed changes acknowledged before a kill -9, and the killed writer's lock is gone", async () => {
+    await killAfter(["burst"], "acked 29\n");
+    const s = createSqliteParticipantStore({ dataDir: t.dir });
+    expect((await s.listActive("r1")).map((r) => r.metadata)).toEqual(Array.from({ length: 30 }, (_, n) => `m${n}`));
     await s.close();
   });
 });

@@ -4,7 +4,7 @@ import { hashCredential, parseCredentialHash } from "../../src/core/credentials.
 import { DEFAULT_TOKEN_POLICY } from "../../src/core/jwt.js";
 import { createKeyRing } from "../../src/core/keys.js";
 import { DEFAULT_MINT_LIMITS } from "../../src/core/minting.js";
-import { DEFAULT_PARTICIPANT_SETTINGS, type ServerConfig } from "../../src/config/server-config.js";
+import { DEFAULT_CONNECTION_SETTINGS, DEFAULT_PARTICIPANT_SETTINGS, type ServerConfig } from "../../src/config/server-config.js";
 import { silentLogger } from "../../src/log.js";
 import { startServer, type RunningServer, type ServerDeps } from "../../src/server.js";
 import { grpcClientFor } from "../../src/transport/grpc-adapter.js";
@@ -48,6 +48,7 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
     participants: DEFAULT_PARTICIPANT_SETTINGS,
     logLevel: "error",
     maxRequestBytes: 2 * 1024 * 1024,
+    connections: DEFAULT_CONNECTION_SETTINGS,
     ...overrides,
   };
 }
