@@ -22,6 +22,9 @@ export interface FileParticipantSettings {
   maxNameBytes?: number;
   maxMetadataBytes?: number;
   maxAttributesBytes?: number;
+  watchBuffer?: number;
+  maxWatchersPerParticipant?: number;
+  maxWatchStreams?: number;
 }
 
 /** A validated config file; absent keys stay undefined so defaults and other sources can fill them. */
@@ -64,6 +67,14 @@ const bytes: Reader<number> = (src, e, path) => {
   const v = isScalar(e.value) ? e.value.value : undefined;
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
     throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be a positive whole number of bytes`);
+  }
+  return v;
+};
+
+const count: Reader<number> = (src, e, path) => {
+  const v = isScalar(e.value) ? e.value.value : undefined;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
+    throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be a positive whole number`);
   }
   return v;
 };
@@ -120,6 +131,9 @@ const PARTICIPANTS = {
   max_name_bytes: bytes,
   max_metadata_bytes: bytes,
   max_attributes_bytes: bytes,
+  watch_buffer: count,
+  max_watchers_per_participant: count,
+  max_watch_streams: count,
 };
 const TOP = {
   grpc_addr: text,
@@ -175,6 +189,9 @@ export function parseConfigFile(textContent: string, fileName: string): FileConf
       maxNameBytes: p.participants.max_name_bytes,
       maxMetadataBytes: p.participants.max_metadata_bytes,
       maxAttributesBytes: p.participants.max_attributes_bytes,
+      watchBuffer: p.participants.watch_buffer,
+      maxWatchersPerParticipant: p.participants.max_watchers_per_participant,
+      maxWatchStreams: p.participants.max_watch_streams,
     });
   }
   return out;

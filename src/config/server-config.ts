@@ -17,6 +17,12 @@ export interface ParticipantSettings {
   /** Shortest lifetime of a refreshed token (LiveKit: 10 min). */
   refreshTtlSeconds: number;
   limits: ParticipantLimits;
+  /** Events a watch stream holds for a client that does not read; past it they coalesce into the newest. */
+  watchBuffer: number;
+  /** Open WatchParticipant streams per watched participant, per process. */
+  maxWatchersPerParticipant: number;
+  /** Open WatchParticipant streams per process. */
+  maxWatchStreams: number;
 }
 
 /** Where API keys come from; kept so a reload (SIGHUP) can read them again. */
@@ -59,4 +65,7 @@ export const DEFAULT_PARTICIPANT_SETTINGS: ParticipantSettings = {
   refreshIntervalSeconds: 300,
   refreshTtlSeconds: 600,
   limits: { nameBytes: 256, metadataBytes: 512 * 1024, attributesBytes: 64 * 1024 },
+  watchBuffer: 32,
+  maxWatchersPerParticipant: 8,
+  maxWatchStreams: 10_000,
 };
