@@ -15,6 +15,7 @@ import { createParticipantService } from "./services/participant-service.js";
 import { createRoomServiceCompat } from "./services/room-service-compat.js";
 import { createClientHolder, createTokenService, type ClientHolder } from "./services/token-service.js";
 import { createTokenVerifier } from "./services/token-verifier.js";
+import { createExpirySweep } from "./services/watch-expiry.js";
 import { createCallTracker } from "./transport/call-tracker.js";
 import { addGrpcService } from "./transport/grpc-adapter.js";
 import { splitHostPort } from "./transport/host-port.js";
@@ -102,7 +103,9 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   const calls = createCallTracker();
   const adapterDeps = { log, shutdown: shutdown.signal, calls };
   addGrpcService(grpcServer, TokenService, tokenService, adapterDeps);
-  const participantService = createParticipantService({ registry, verifier });
+  const participantService = createParticipantService({
+    registry, verifier, expiry: createExpirySweep(deps.clock, deps.timers ?? systemTimers), watchBuffer: cfg.participants.watchBuffer,
+  });
   addGrpcService(grpcServer, ParticipantService, participantService, adapterDeps);
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICE_NAMES.map((n) => [n, "SERVING"])]));
   health.addToServer(grpcServer);

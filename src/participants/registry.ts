@@ -6,14 +6,15 @@ import type { KeyProvider } from "../core/keys.js";
 import type { LiveStateView } from "../core/live-state.js";
 import type { MintedToken } from "../core/minting.js";
 import { silentLogger, type Logger } from "../log.js";
-import type { EventListener, ParticipantEvent, ParticipantEvents, RevocationNotice, Unsubscribe } from "./events.js";
+import type { ParticipantEvent, ParticipantEvents, RevocationNotice, Unsubscribe } from "./events.js";
 import { createLiveIndex } from "./live-index.js";
-import { joinCandidate, type ParticipantRecord } from "./model.js";
+import { joinCandidate, participantKey, type ParticipantRecord } from "./model.js";
 import { mintRefreshToken } from "./refresh.js";
+import { createSharedTokens } from "./shared-tokens.js";
 import type { ParticipantStore } from "./store.js";
 import type { Timers } from "./timers.js";
 import { applyUpdate, checkJoinLimits, checkUpdateLimits, sameContent, type ParticipantUpdate } from "./update-rules.js";
-import { createWatcherSet } from "./watchers.js";
+import { createWatcherSet, type WatchEvent, type WatchListener } from "./watchers.js";
 
 /** Dependencies of the registry; all injected. */
 export interface ParticipantRegistryDeps {
@@ -57,8 +58,16 @@ export interface ParticipantRegistry {
   remove(room: string, identity: string, revokeTokens: boolean, revokeThroughSec?: number): Promise<ParticipantRecord | undefined>;
   /** A fresh token for an active participant, with its current permission. */
   refresh(room: string, identity: string): Promise<ParticipantWithToken>;
-  /** Streams an active participant's events, starting with a fresh token; returns the way to stop. */
-  watch(room: string, identity: string, listener: EventListener): Promise<Unsubscribe>;
+  /**
+   * Streams an active participant's events, each but `removed` with the participant's shared
+   * refreshed token, starting with the current one; returns the way to stop. Beyond the
+   * watch limits it throws RESOURCE_EXHAUSTED `watch_limit`.
+   */
+  watch(room: string, identity: string, listener: WatchListener): Promise<Unsubscribe>;
+  /** Calls `listener` after the revocation watermark of (room, identity) rose in this process's live state. */
+  onRevocation(room: string, identity: string, listener: () => void): Unsubscribe;
+  /** Open watch streams in this process. */
+  readonly watchStreams: number;
 }
 
 /**
@@ -90,7 +99,39 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const { store, events, clock, settings } = deps;
   const log = deps.log ?? silentLogger;
   const index = createLiveIndex();
-  const watchers = createWatcherSet(log);
+  const busByKey = new Map<string, Unsubscribe>();
+  const revocationListeners = new Map<string, Set<() => void>>();
+  const tokens = createSharedTokens({
+    signingKey: () => deps.keys.current().defaultKey,
+    mint: (key, r) => mintRefreshToken(key, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough),
+    nowSec: () => nowSeconds(clock),
+    revokedThrough: (room, identity) => index.lookup(room, identity)?.revokedThrough,
+  });
+  // Every watcher of a participant gets the same token: minted once per version, not once per stream.
+  const withToken = (e: ParticipantEvent): WatchEvent =>
+    e.cause === "removed" || e.participant.state !== "active" ? e : { ...e, token: tokens.tokenFor(e.participant) };
+  // One bus subscription per watched participant, however many streams watch it.
+  const watchers = createWatcherSet({
+    limits: { perParticipant: settings.maxWatchersPerParticipant, total: settings.maxWatchStreams },
+    log,
+    onFirst: (room, identity) => busByKey.set(participantKey(room, identity), events.subscribe(room, identity, (e) => watchers.deliverLocal(withToken(e)))),
+    onLast: (room, identity) => {
+      const key = participantKey(room, identity);
+      busByKey.get(key)?.();
+      busByKey.delete(key);
+      tokens.forget(room, identity);
+    },
+  });
+  const revoked = (room: string, identity: string, throughSec: number): void => {
+    index.applyRevocation(room, identity, throughSec);
+    for (const listener of [...(revocationListeners.get(participantKey(room, identity)) ?? [])]) {
+      try {
+        listener();
+      } catch (err) {
+        log.error("revocation listener failed", { err });
+      }
+    }
+  };
   let stopTimer: (() => void) | undefined;
   let unsubscribeAll: Unsubscribe | undefined;
   let unsubscribeRevocations: Unsubscribe | undefined;
@@ -98,8 +139,11 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const ready = (): void => {
     if (!index.loaded) throw new RoomgateError("store_unavailable");
   };
+  // Watched participants share the cached token; others get one minted for the call alone, so nothing is kept for them.
   const mint = (r: ParticipantRecord): MintedToken =>
-    mintRefreshToken(deps.keys.current().defaultKey, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough);
+    watchers.count(r.room, r.identity) > 0
+      ? tokens.tokenFor(r)
+      : mintRefreshToken(deps.keys.current().defaultKey, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough);
   // The change is already durable; a failed fan-out must not turn it into an error for the caller.
   const publish = async (event: ParticipantEvent): Promise<void> => {
     try {
@@ -125,7 +169,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
     for (const { room, identity } of watchers.watched()) {
       try {
         const r = await store.get(room, identity);
-        if (r?.state === "active") watchers.deliverLocal({ cause: "refreshed", participant: r, token: mint(r) });
+        if (r?.state === "active") watchers.deliverLocal(withToken({ cause: "refreshed", participant: r }));
       } catch (err) {
         log.warn("periodic token refresh failed", { room, identity, err });
       }
@@ -139,9 +183,9 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       // Subscribe before loading so no change from another process falls between the two.
       unsubscribeAll = events.subscribeAll((e) => {
         index.applyRecord(e.participant);
-        if (e.revokedThrough !== undefined) index.applyRevocation(e.participant.room, e.participant.identity, e.revokedThrough);
+        if (e.revokedThrough !== undefined) revoked(e.participant.room, e.participant.identity, e.revokedThrough);
       });
-      unsubscribeRevocations = events.subscribeRevocations((n) => index.applyRevocation(n.room, n.identity, n.revokedThrough));
+      unsubscribeRevocations = events.subscribeRevocations((n) => revoked(n.room, n.identity, n.revokedThrough));
       index.load(await store.loadLiveState());
       stopTimer = deps.timers.every(settings.refreshIntervalSeconds * 1000, refreshWatched);
     },
@@ -163,7 +207,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       const participant = await store.join(candidate, t.issuedAt ?? t.notBefore);
       index.applyRecord(participant);
       const token = mint(participant);
-      await publish({ cause: "joined", participant, token });
+      await publish({ cause: "joined", participant });
       return { participant, token };
     },
     async update(room, identity, changes) {
@@ -179,7 +223,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
         if (res.status === "missing") throw notFound();
         if (res.status === "conflict") continue;
         index.applyRecord(res.record);
-        await publish({ cause: "updated", participant: res.record, token: mint(res.record) });
+        await publish({ cause: "updated", participant: res.record });
         return res.record;
       }
       log.warn("participant update gave up after conflicts", { room, identity, attempts: MAX_UPDATE_ATTEMPTS });
@@ -205,7 +249,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       if (!res && revokeTokens) {
         // Revoking an identity that never joined is how a leaked, unused token is cut off.
         const mark = await store.revoke(room, identity, through);
-        index.applyRevocation(room, identity, mark);
+        revoked(room, identity, mark);
         await publishRevocation({ room, identity, revokedThrough: mark });
         // A join that landed between the first removal and the watermark was not refused; remove it now.
         // Joins after the watermark with an older token are refused inside store.join.
@@ -214,7 +258,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       }
       if (!res) throw notFound();
       index.applyRecord(res.record);
-      if (res.revokedThrough !== undefined) index.applyRevocation(room, identity, res.revokedThrough);
+      if (res.revokedThrough !== undefined) revoked(room, identity, res.revokedThrough);
       const event: ParticipantEvent = { cause: "removed", participant: res.record };
       if (res.revokedThrough !== undefined) event.revokedThrough = res.revokedThrough;
       await publish(event);
@@ -231,19 +275,30 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       ready();
       // Listen first, then read: a change in between arrives on the bus, and the version guard drops the older first token.
       const w = watchers.add(room, identity, listener);
-      const unsubscribeBus = events.subscribe(room, identity, w.deliver);
-      const close = (): void => {
-        w.remove();
-        unsubscribeBus();
-      };
       try {
         const r = await activeOrThrow(room, identity);
-        w.deliver({ cause: "refreshed", participant: r, token: mint(r) });
+        w.deliver(withToken({ cause: "refreshed", participant: r }));
       } catch (err) {
-        close();
+        w.remove();
         throw err;
       }
-      return close;
+      return w.remove;
+    },
+    onRevocation(room, identity, listener) {
+      const key = participantKey(room, identity);
+      const entry = (): void => listener();
+      let set = revocationListeners.get(key);
+      if (!set) revocationListeners.set(key, (set = new Set()));
+      set.add(entry);
+      return () => {
+        const cur = revocationListeners.get(key);
+        if (!cur) return;
+        cur.delete(entry);
+        if (cur.size === 0) revocationListeners.delete(key);
+      };
+    },
+    get watchStreams() {
+      return watchers.total;
     },
   };
 }

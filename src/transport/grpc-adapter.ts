@@ -1,10 +1,9 @@
-import { once } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { invalidArgument, RoomgateError } from "../core/errors.js";
 import type { Logger } from "../log.js";
-import { bearerCredential, type CallContext } from "./call-context.js";
+import { bearerCredential, type CallContext, type InterruptibleStream } from "./call-context.js";
 import type { CallTracker } from "./call-tracker.js";
 import { toGrpcStatus } from "./status.js";
 
@@ -26,15 +25,26 @@ const identity = (b: Buffer): Buffer => b;
 /** The implementation type of a generated service constant, e.g. `ImplOf<typeof TokenService>`. */
 export type ImplOf<T> = T extends GenService<infer S> ? ServiceImpl<S> : never;
 
-/** grpc-js method definition for a protobuf-es method (requests stay bytes until the handler decodes them). */
+/**
+ * grpc-js method definition for a protobuf-es method (requests stay bytes until the handler decodes them).
+ * A stream's response is encoded once per message object: a handler that sends one object to many
+ * streams (a watched participant's update to all its watchers) pays for one encoding, not one per stream.
+ */
 function serverMethod(m: DescMethod): grpc.MethodDefinition<Buffer, unknown> {
+  const encode = (msg: unknown): Buffer => asBuffer(toBinary(m.output, msg as MessageShape<DescMessage>));
+  const encoded = new WeakMap<object, Buffer>();
+  const encodeShared = (msg: unknown): Buffer => {
+    let bytes = encoded.get(msg as object);
+    if (!bytes) encoded.set(msg as object, (bytes = encode(msg)));
+    return bytes;
+  };
   return {
     path: `/${m.parent.typeName}/${m.name}`,
     requestStream: false,
     responseStream: m.methodKind === "server_streaming",
     requestSerialize: identity,
     requestDeserialize: identity,
-    responseSerialize: (msg) => asBuffer(toBinary(m.output, msg as MessageShape<DescMessage>)),
+    responseSerialize: m.methodKind === "server_streaming" ? encodeShared : encode,
     responseDeserialize: (b: Buffer) => fromBinary(m.output, b),
     originalName: m.localName,
   };
@@ -128,7 +138,7 @@ export function addGrpcService<S extends GenServiceMethods>(
       handlers[m.localName] = (call: grpc.ServerWritableStream<Buffer, unknown>) => {
         const ctx = new LazyCallContext(call, deps.shutdown);
         const finished = deps.calls.begin();
-        pump(call, () => fn(decode(m, call.request), ctx) as AsyncIterable<unknown>, ctx.signal)
+        pump(call, () => fn(decode(m, call.request), ctx) as AsyncIterable<unknown> & Partial<InterruptibleStream<unknown>>, ctx.signal)
           .then(() => {
             // A stream cut short by shutdown must not look like a normal end: the watcher should reconnect.
             if (deps.shutdown.aborted && !call.cancelled) throw new RoomgateError("server_shutting_down");
@@ -146,18 +156,48 @@ export function addGrpcService<S extends GenServiceMethods>(
   server.addService(definition as grpc.ServiceDefinition, handlers);
 }
 
-async function pump(call: grpc.ServerWritableStream<Buffer, unknown>, open: () => AsyncIterable<unknown>, signal: AbortSignal): Promise<void> {
-  for await (const msg of open()) {
-    if (signal.aborted) return;
-    // Respect HTTP/2 flow control so a slow watcher buffers in the kernel, not in our heap.
-    if (call.write(msg)) continue;
-    try {
-      await once(call, "drain", { signal });
-    } catch (err) {
+/**
+ * Writes a stream's messages one at a time: the next is taken from the handler only once
+ * HTTP/2 has taken the previous one, so a client that does not read holds one message in
+ * the transport and the rest wait (bounded, coalesced) in the handler. While waiting,
+ * `interrupted` lets the handler end the stream at once, not only when the client reads.
+ */
+async function pump(call: grpc.ServerWritableStream<Buffer, unknown>, open: () => AsyncIterable<unknown> & Partial<InterruptibleStream<unknown>>, signal: AbortSignal): Promise<void> {
+  const stream = open();
+  const it = stream[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) {
+        finished = true;
+        return;
+      }
       if (signal.aborted) return;
-      throw err;
+      await written(call, r.value, [signal, stream.interrupted]);
+      if (signal.aborted) return;
     }
+  } catch (err) {
+    finished = true;
+    throw err;
+  } finally {
+    // A stream left at a yield (the call went away) runs its cleanup now.
+    if (!finished) await it.return?.();
   }
+}
+
+// Resolves when HTTP/2 has taken the message, or when any of the signals fires first.
+function written(call: grpc.ServerWritableStream<Buffer, unknown>, msg: unknown, signals: Array<AbortSignal | undefined>): Promise<void> {
+  return new Promise((resolve) => {
+    const live = signals.filter((s): s is AbortSignal => s !== undefined);
+    const done = (): void => {
+      for (const s of live) s.removeEventListener("abort", done);
+      resolve();
+    };
+    for (const s of live) s.addEventListener("abort", done, { once: true });
+    call.write(msg, () => done());
+    if (live.some((s) => s.aborted)) done();
+  });
 }
 
 /** A generic grpc-js client constructor for a protobuf-es service (tests, CLI, benchmarks). */

@@ -3,7 +3,9 @@ import { describe, expect, it, vi } from "vitest";
 import { nowSeconds } from "../../src/core/clock.js";
 import type { ClaimGrants } from "../../src/core/grants.js";
 import { mintToken } from "../../src/core/minting.js";
-import { createParticipantService, MAX_QUEUED_EVENTS } from "../../src/services/participant-service.js";
+import { DEFAULT_PARTICIPANT_SETTINGS } from "../../src/config/server-config.js";
+import { createParticipantService } from "../../src/services/participant-service.js";
+import { createExpirySweep } from "../../src/services/watch-expiry.js";
 import type { CallContext } from "../../src/transport/call-context.js";
 import { ParticipantPermissionSchema, ParticipantKind, TrackSource } from "../../gen/roomgate/v1/grants_pb.js";
 import {
@@ -13,10 +15,13 @@ import {
 import { harness, joinGrants, type Harness, T0_MS } from "../participants/fixtures.js";
 
 const T0 = T0_MS / 1000;
+const MAX_QUEUED_EVENTS = DEFAULT_PARTICIPANT_SETTINGS.watchBuffer;
 
 async function setup() {
   const h = await harness();
-  const svc = createParticipantService({ registry: h.registry, verifier: h.verifier });
+  const svc = createParticipantService({
+    registry: h.registry, verifier: h.verifier, expiry: createExpirySweep(h.clock, h.timers), watchBuffer: h.settings.watchBuffer,
+  });
   const sign = (grants: ClaimGrants, ttl = 3600) => mintToken(h.keys.current().defaultKey, { grants, ttlSeconds: ttl }, nowSeconds(h.clock)).token;
   const ctx = (credential?: string, signal = new AbortController().signal): CallContext => (credential ? { credential, signal } : { signal });
   const admin = sign({ identity: "admin", video: { roomAdmin: true, room: "r1" } });
