@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { ParticipantSettings } from "../src/config/server-config.js";
 import { startBenchServer } from "./fixture.js";
 
 /** A roomgate server in its own process, so its memory and CPU can be read alone. */
@@ -17,9 +18,9 @@ function ask<T>(child: ChildProcess, msg: string): Promise<T> {
   });
 }
 
-/** Forks this file as a server; resolves once it listens. */
-export async function startServerProcess(): Promise<ServerProcess> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
+/** Forks this file as a server (with participant settings overridden); resolves once it listens. */
+export async function startServerProcess(participants: Partial<ParticipantSettings> = {}): Promise<ServerProcess> {
+  const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(participants)], {
     execArgv: ["--import", "tsx", "--expose-gc"],
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -45,7 +46,7 @@ export async function startServerProcess(): Promise<ServerProcess> {
 
 // Entry point when forked.
 if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
-  const bench = await startBenchServer();
+  const bench = await startBenchServer(JSON.parse(process.argv[2] ?? "{}") as Partial<ParticipantSettings>);
   process.on("message", (msg: string) => {
     if (msg === "rss") {
       (globalThis as { gc?: () => void }).gc?.();

@@ -107,6 +107,18 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
     nowSec: () => nowSeconds(clock),
     revokedThrough: (room, identity) => index.lookup(room, identity)?.revokedThrough,
   });
+  // The first event of a new watch, shared by every watch that starts on the same version and token,
+  // so N watches hold one copy of a participant (and the transport encodes it once), not N.
+  const openers = new Map<string, WatchEvent>();
+  const openerFor = (r: ParticipantRecord): WatchEvent => {
+    const key = participantKey(r.room, r.identity);
+    const token = tokens.tokenFor(r);
+    const cur = openers.get(key);
+    if (cur?.participant.version === r.version && cur.token === token) return cur;
+    const e: WatchEvent = { cause: "refreshed", participant: r, token };
+    openers.set(key, e);
+    return e;
+  };
   // Every watcher of a participant gets the same token: minted once per version, not once per stream.
   const withToken = (e: ParticipantEvent): WatchEvent =>
     e.cause === "removed" || e.participant.state !== "active" ? e : { ...e, token: tokens.tokenFor(e.participant) };
@@ -119,6 +131,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       const key = participantKey(room, identity);
       busByKey.get(key)?.();
       busByKey.delete(key);
+      openers.delete(key);
       tokens.forget(room, identity);
     },
   });
@@ -276,8 +289,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       // Listen first, then read: a change in between arrives on the bus, and the version guard drops the older first token.
       const w = watchers.add(room, identity, listener);
       try {
-        const r = await activeOrThrow(room, identity);
-        w.deliver(withToken({ cause: "refreshed", participant: r }));
+        w.deliver(openerFor(await activeOrThrow(room, identity)));
       } catch (err) {
         w.remove();
         throw err;
