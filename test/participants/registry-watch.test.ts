@@ -151,3 +151,35 @@ function allOff() {
     recorder: false, canUpdateMetadata: false, agent: false, canSubscribeMetrics: false, canManageAgentSession: false,
   };
 }
+
+describe("registry: one token per participant version for all watchers", () => {
+  it("mints once per version and shares it with every watcher, also for watches that start later", async () => {
+    const h = await harness();
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
+    const seen: WatchEvent[][] = [[], [], []];
+    const stops = [];
+    for (const list of seen.slice(0, 2)) stops.push(await h.registry.watch("r1", "a", (e) => list.push(e)));
+    await h.registry.update("r1", "a", { metadata: "m" });
+    stops.push(await h.registry.watch("r1", "a", (e) => seen[2]!.push(e)));
+    const tokensOf = (list: WatchEvent[]) => list.map((e) => e.token);
+    expect(tokensOf(seen[1]!)).toEqual(tokensOf(seen[0]!));
+    expect(seen[1]![1]!.token).toBe(seen[0]![1]!.token);
+    // The later watch starts on version 2 with the very token the others got for it.
+    expect(seen[2]![0]!.token).toBe(seen[0]![1]!.token);
+    expect(seen[2]![0]!.participant.version).toBe(2);
+    for (const stop of stops) stop();
+    expect(h.registry.watchStreams).toBe(0);
+  });
+
+  it("the periodic refresh mints once per participant, not once per watcher", async () => {
+    const h = await harness();
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a"), 60));
+    const seen: WatchEvent[][] = [[], [], []];
+    for (const list of seen) await h.registry.watch("r1", "a", (e) => list.push(e));
+    await h.timers.advance(h.settings.refreshIntervalSeconds * 1000);
+    const refreshed = seen.map((list) => list[1]!.token);
+    expect(refreshed[0]!.issuedAt).toBe(T0 + 300);
+    expect(refreshed[1]).toBe(refreshed[0]);
+    expect(refreshed[2]).toBe(refreshed[0]);
+  });
+});
