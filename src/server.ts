@@ -18,6 +18,7 @@ import { createTokenVerifier } from "./services/token-verifier.js";
 import { createExpirySweep } from "./services/watch-expiry.js";
 import { createCallTracker } from "./transport/call-tracker.js";
 import { addGrpcService } from "./transport/grpc-adapter.js";
+import { createSendBudget } from "./transport/send-budget.js";
 import { splitHostPort } from "./transport/host-port.js";
 import { reflectionPackageDefinition } from "./transport/reflection.js";
 import { createTwirpRouter, LIVEKIT_JSON } from "./transport/twirp.js";
@@ -101,10 +102,11 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
 
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": cfg.maxRequestBytes });
   const calls = createCallTracker();
-  const adapterDeps = { log, shutdown: shutdown.signal, calls };
+  const sendBudget = createSendBudget(cfg.participants.maxWatchPendingBytes);
+  const adapterDeps = { log, shutdown: shutdown.signal, calls, sendBudget };
   addGrpcService(grpcServer, TokenService, tokenService, adapterDeps);
   const participantService = createParticipantService({
-    registry, verifier, expiry: createExpirySweep(deps.clock, deps.timers ?? systemTimers), watchBuffer: cfg.participants.watchBuffer,
+    registry, verifier, expiry: createExpirySweep(deps.clock, deps.timers ?? systemTimers), watchBuffer: cfg.participants.watchBuffer, sendBudget,
   });
   addGrpcService(grpcServer, ParticipantService, participantService, adapterDeps);
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICE_NAMES.map((n) => [n, "SERVING"])]));

@@ -25,6 +25,7 @@ export interface FileParticipantSettings {
   watchBuffer?: number;
   maxWatchersPerParticipant?: number;
   maxWatchStreams?: number;
+  maxWatchPendingBytes?: number;
 }
 
 /** A validated config file; absent keys stay undefined so defaults and other sources can fill them. */
@@ -134,6 +135,7 @@ const PARTICIPANTS = {
   watch_buffer: count,
   max_watchers_per_participant: count,
   max_watch_streams: count,
+  max_watch_pending_bytes: bytes,
 };
 const TOP = {
   grpc_addr: text,
@@ -192,6 +194,7 @@ export function parseConfigFile(textContent: string, fileName: string): FileConf
       watchBuffer: p.participants.watch_buffer,
       maxWatchersPerParticipant: p.participants.max_watchers_per_participant,
       maxWatchStreams: p.participants.max_watch_streams,
+      maxWatchPendingBytes: p.participants.max_watch_pending_bytes,
     });
   }
   return out;

@@ -257,6 +257,7 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
       watchBuffer: p.watchBuffer ?? d.watchBuffer,
       maxWatchersPerParticipant: p.maxWatchersPerParticipant ?? d.maxWatchersPerParticipant,
       maxWatchStreams: p.maxWatchStreams ?? d.maxWatchStreams,
+      maxWatchPendingBytes: p.maxWatchPendingBytes ?? d.maxWatchPendingBytes,
     },
     logLevel,
     maxRequestBytes,

@@ -23,6 +23,8 @@ export interface ParticipantSettings {
   maxWatchersPerParticipant: number;
   /** Open WatchParticipant streams per process. */
   maxWatchStreams: number;
+  /** Bytes of watch responses handed to HTTP/2 and not yet sent, per process; past it new watches are refused. */
+  maxWatchPendingBytes: number;
 }
 
 /** Where API keys come from; kept so a reload (SIGHUP) can read them again. */
@@ -68,4 +70,5 @@ export const DEFAULT_PARTICIPANT_SETTINGS: ParticipantSettings = {
   watchBuffer: 32,
   maxWatchersPerParticipant: 8,
   maxWatchStreams: 10_000,
+  maxWatchPendingBytes: 64 * 1024 * 1024,
 };

@@ -28,6 +28,8 @@ export interface ParticipantServiceDeps {
   expiry: ExpirySweep;
   /** Events a watch stream holds for a client that does not read (`participants.watch_buffer`). */
   watchBuffer: number;
+  /** Bytes handed to the transport and not yet sent; when exhausted, new watches are refused with `watch_limit`. */
+  sendBudget?: { readonly exhausted: boolean };
 }
 
 const CAUSE: Record<DomainCause, EventCause> = {
@@ -71,12 +73,7 @@ function watchResponse(e: WatchEvent): WatchParticipantResponse {
 }
 
 /** What a watch stream needs besides the registry. */
-interface WatchDeps {
-  registry: ParticipantRegistry;
-  verifier: TokenVerifier;
-  expiry: ExpirySweep;
-  watchBuffer: number;
-}
+type WatchDeps = ParticipantServiceDeps;
 
 /**
  * Turns registry events into a stream that ends after `removed`, when the call
@@ -92,6 +89,8 @@ function watchStream(deps: WatchDeps, room: string, identity: string, ctx: CallC
   async function* run(): AsyncGenerator<WatchParticipantResponse> {
     const { registry, verifier } = deps;
     const caller = await authorizeWatcher(verifier, ctx, room, identity);
+    // Stalled streams each keep the message they were handed; past the budget no new stream joins them.
+    if (deps.sendBudget?.exhausted) throw new RoomgateError("watch_limit");
     const queue = createWatchQueue<WatchEvent>(deps.watchBuffer);
     let failure: unknown;
     let wake: (() => void) | undefined;

@@ -5,6 +5,7 @@ import { invalidArgument, RoomgateError } from "../core/errors.js";
 import type { Logger } from "../log.js";
 import { bearerCredential, type CallContext, type InterruptibleStream } from "./call-context.js";
 import type { CallTracker } from "./call-tracker.js";
+import type { SendBudget } from "./send-budget.js";
 import { toGrpcStatus } from "./status.js";
 
 type In<M extends GenServiceMethods[string]> = MessageShape<M["input"]>;
@@ -30,7 +31,7 @@ export type ImplOf<T> = T extends GenService<infer S> ? ServiceImpl<S> : never;
  * A stream's response is encoded once per message object: a handler that sends one object to many
  * streams (a watched participant's update to all its watchers) pays for one encoding, not one per stream.
  */
-function serverMethod(m: DescMethod): grpc.MethodDefinition<Buffer, unknown> {
+function serverMethod(m: DescMethod): grpc.MethodDefinition<Buffer, unknown> & { responseSerialize: (msg: unknown) => Buffer } {
   const encode = (msg: unknown): Buffer => asBuffer(toBinary(m.output, msg as MessageShape<DescMessage>));
   const encoded = new WeakMap<object, Buffer>();
   const encodeShared = (msg: unknown): Buffer => {
@@ -107,7 +108,7 @@ export function addGrpcService<S extends GenServiceMethods>(
   server: grpc.Server,
   service: GenService<S>,
   impl: ServiceImpl<S>,
-  deps: { log: Logger; shutdown: AbortSignal; calls: CallTracker },
+  deps: { log: Logger; shutdown: AbortSignal; calls: CallTracker; sendBudget?: SendBudget },
 ): void {
   const desc = service as unknown as DescService;
   const definition: Record<string, grpc.MethodDefinition<Buffer, unknown>> = {};
@@ -115,7 +116,8 @@ export function addGrpcService<S extends GenServiceMethods>(
   for (const m of desc.methods) {
     const fn = (impl as Record<string, unknown>)[m.localName] as (req: unknown, ctx: CallContext) => unknown;
     const method = `${desc.typeName}/${m.name}`;
-    definition[m.localName] = serverMethod(m);
+    const def = serverMethod(m);
+    definition[m.localName] = def;
     if (m.methodKind === "unary") {
       handlers[m.localName] = (call: grpc.ServerUnaryCall<Buffer, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const ctx = new LazyCallContext(call, deps.shutdown);
@@ -138,7 +140,8 @@ export function addGrpcService<S extends GenServiceMethods>(
       handlers[m.localName] = (call: grpc.ServerWritableStream<Buffer, unknown>) => {
         const ctx = new LazyCallContext(call, deps.shutdown);
         const finished = deps.calls.begin();
-        pump(call, () => fn(decode(m, call.request), ctx) as AsyncIterable<unknown> & Partial<InterruptibleStream<unknown>>, ctx.signal)
+        const out: StreamOutput = { call, size: (msg) => def.responseSerialize(msg).length, ...(deps.sendBudget && { budget: deps.sendBudget }) };
+        pump(out, () => fn(decode(m, call.request), ctx) as AsyncIterable<unknown> & Partial<InterruptibleStream<unknown>>, ctx.signal)
           .then(() => {
             // A stream cut short by shutdown must not look like a normal end: the watcher should reconnect.
             if (deps.shutdown.aborted && !call.cancelled) throw new RoomgateError("server_shutting_down");
@@ -162,7 +165,15 @@ export function addGrpcService<S extends GenServiceMethods>(
  * the transport and the rest wait (bounded, coalesced) in the handler. While waiting,
  * `interrupted` lets the handler end the stream at once, not only when the client reads.
  */
-async function pump(call: grpc.ServerWritableStream<Buffer, unknown>, open: () => AsyncIterable<unknown> & Partial<InterruptibleStream<unknown>>, signal: AbortSignal): Promise<void> {
+/** Where a stream's messages go, and how their unsent bytes are counted. */
+interface StreamOutput {
+  call: grpc.ServerWritableStream<Buffer, unknown>;
+  /** Encoded size of a message (encoded once; grpc-js reuses the bytes). */
+  size(msg: unknown): number;
+  budget?: SendBudget;
+}
+
+async function pump(out: StreamOutput, open: () => AsyncIterable<unknown> & Partial<InterruptibleStream<unknown>>, signal: AbortSignal): Promise<void> {
   const stream = open();
   const it = stream[Symbol.asyncIterator]();
   let finished = false;
@@ -174,7 +185,7 @@ async function pump(call: grpc.ServerWritableStream<Buffer, unknown>, open: () =
         return;
       }
       if (signal.aborted) return;
-      await written(call, r.value, [signal, stream.interrupted]);
+      await written(out, r.value, [signal, stream.interrupted]);
       if (signal.aborted) return;
     }
   } catch (err) {
@@ -186,8 +197,16 @@ async function pump(call: grpc.ServerWritableStream<Buffer, unknown>, open: () =
   }
 }
 
-// Resolves when HTTP/2 has taken the message, or when any of the signals fires first.
-function written(call: grpc.ServerWritableStream<Buffer, unknown>, msg: unknown, signals: Array<AbortSignal | undefined>): Promise<void> {
+// Resolves when HTTP/2 has taken the message, or when any of the signals fires first. The message's
+// bytes count against the budget until HTTP/2 has sent them or the call is gone, whichever is first.
+function written(out: StreamOutput, msg: unknown, signals: Array<AbortSignal | undefined>): Promise<void> {
+  const { call } = out;
+  const release = out.budget?.hold(out.size(msg));
+  const sent = (): void => {
+    release?.();
+    call.off("cancelled", sent);
+  };
+  if (release) call.once("cancelled", sent);
   return new Promise((resolve) => {
     const live = signals.filter((s): s is AbortSignal => s !== undefined);
     const done = (): void => {
@@ -195,7 +214,10 @@ function written(call: grpc.ServerWritableStream<Buffer, unknown>, msg: unknown,
       resolve();
     };
     for (const s of live) s.addEventListener("abort", done, { once: true });
-    call.write(msg, () => done());
+    call.write(msg, () => {
+      sent();
+      done();
+    });
     if (live.some((s) => s.aborted)) done();
   });
 }

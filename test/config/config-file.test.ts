@@ -30,6 +30,7 @@ participants:
   watch_buffer: 16
   max_watchers_per_participant: 4
   max_watch_streams: 500
+  max_watch_pending_bytes: 1048576
 log_level: debug
 max_request_bytes: 2097152
 `;
@@ -47,7 +48,7 @@ describe("parseConfigFile", () => {
       tokens: { defaultTtlSeconds: 3600, maxTtlSeconds: 43200, leewaySeconds: 30, maxTokenBytes: 65536 },
       participants: {
         refreshIntervalSeconds: 120, refreshTtlSeconds: 900, maxNameBytes: 128, maxMetadataBytes: 1024, maxAttributesBytes: 2048,
-        watchBuffer: 16, maxWatchersPerParticipant: 4, maxWatchStreams: 500,
+        watchBuffer: 16, maxWatchersPerParticipant: 4, maxWatchStreams: 500, maxWatchPendingBytes: 1048576,
       },
       logLevel: "debug",
       maxRequestBytes: 2097152,

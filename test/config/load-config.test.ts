@@ -120,7 +120,7 @@ describe("precedence: flags > env > file > defaults", () => {
     expect(c.policy).toEqual({ leewaySeconds: 10, maxTokenBytes: 4096 });
     expect(c.participants).toEqual({
       refreshIntervalSeconds: 60, refreshTtlSeconds: 600, limits: { ...DEFAULT_PARTICIPANT_SETTINGS.limits, nameBytes: 64 },
-      watchBuffer: 4, maxWatchersPerParticipant: 300, maxWatchStreams: 10_000,
+      watchBuffer: 4, maxWatchersPerParticipant: 300, maxWatchStreams: 10_000, maxWatchPendingBytes: 64 * 1024 * 1024,
     });
   });
 

@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import * as http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_PARTICIPANT_SETTINGS, type ParticipantSettings } from "../../src/config/server-config.js";
-import { EventCause } from "../../gen/roomgate/v1/participant_service_pb.js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { EventCause, WatchParticipantRequestSchema } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { grpcOutcome, participantCalls, type WatchReader } from "../support/participant-calls.js";
 import { hs256 } from "../support/raw-tokens.js";
 import { API_KEY, API_SECRET, T0_MS, startTestServer, type TestServer } from "../support/token-server.js";
@@ -159,5 +161,70 @@ describe("watch streams are bounded per participant and per process", () => {
     const wc = s.calls.watch("hq", "c", admin);
     cleanups.push(() => wc.cancel());
     expect((await wc.next()).cause).toBe(EventCause.REFRESHED);
+  });
+});
+
+describe("stalled streams are bounded by the bytes they hold", () => {
+  /** A WatchParticipant call from an HTTP/2 client that announces a zero window and never reads. */
+  function stalledWatch(port: number, room: string, identity: string, credential: string) {
+    const session = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: 0 } });
+    session.on("error", () => undefined);
+    const body = toBinary(WatchParticipantRequestSchema, create(WatchParticipantRequestSchema, { room, identity }));
+    const frame = Buffer.alloc(5 + body.length);
+    frame.writeUInt32BE(body.length, 1);
+    frame.set(body, 5);
+    const req = session.request({
+      ":method": "POST", ":path": "/roomgate.v1.ParticipantService/WatchParticipant", "content-type": "application/grpc", te: "trailers",
+      authorization: `Bearer ${credential}`,
+    });
+    req.on("error", () => undefined);
+    req.end(frame);
+    // gRPC sends its response headers with the first message: from then on the server holds that message.
+    const handed = new Promise<http2.IncomingHttpHeaders>((resolve) => req.once("response", resolve));
+    return { handed, close: () => session.destroy() };
+  }
+
+  it("refuses new watches with watch_limit while unsent bytes fill max_watch_pending_bytes, and admits them once the stalled client is gone", async () => {
+    // Each message carries the metadata twice (participant and token): about 350 KB, so two stalled streams fill 500 KB.
+    const s = await server({ maxWatchPendingBytes: 500_000 });
+    await s.calls.join(sign({ sub: "big", metadata: "m".repeat(150_000), video: { roomJoin: true, room: "hq" } }));
+    const admin = adminToken("admin", "hq");
+    const stalled = [stalledWatch(s.server.grpcPort, "hq", "big", admin)];
+    cleanups.push(() => stalled.forEach((w) => w.close()));
+    expect((await stalled[0]!.handed)["grpc-status"]).toBeUndefined();
+    // A client that reads is not held against the budget once its message is sent.
+    const reader = s.calls.watch("hq", "big", admin);
+    expect((await reader.next()).cause).toBe(EventCause.REFRESHED);
+    reader.cancel();
+    // The reader's bytes are released when HTTP/2 reports them sent, which the server may learn just after the client read them.
+    const deadline0 = Date.now() + 5000;
+    for (;;) {
+      const next = stalledWatch(s.server.grpcPort, "hq", "big", admin);
+      stalled.push(next);
+      if ((await next.handed)["grpc-status"] === undefined) break;
+      next.close();
+      if (Date.now() > deadline0) throw new Error("a second stalled stream was never admitted");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const third = stalledWatch(s.server.grpcPort, "hq", "big", admin);
+    stalled.push(third);
+    expect((await third.handed)["grpc-status"]).toBe(String(grpc.status.RESOURCE_EXHAUSTED));
+
+    const refused = s.calls.watch("hq", "big", admin);
+    expect(await refused.ended()).toEqual({ code: grpc.status.RESOURCE_EXHAUSTED, reason: "watch_limit" });
+    stalled.forEach((w) => w.close());
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const again = s.calls.watch("hq", "big", admin);
+      cleanups.push(() => again.cancel());
+      try {
+        expect((await again.next()).participant?.metadata.length).toBe(150_000);
+        break;
+      } catch (err) {
+        expect(await again.ended()).toEqual({ code: grpc.status.RESOURCE_EXHAUSTED, reason: "watch_limit" });
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   });
 });
