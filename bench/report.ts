@@ -60,7 +60,7 @@ function stalledSection(st: BenchReport["stalled"]): string {
   const worstRss = Math.max(st.rssAddedOpenMb, st.rssAddedUpdateMb);
   const worstP99 = Math.max(st.healthOpen.p99 || 0, st.healthUpdate.p99 || 0);
   return mdTable(["measure", "value", "target"], [
-    [`${st.streams} never-reading WatchParticipant streams, ${(st.metadataBytes / 1000).toFixed(0)} KB metadata`, `${st.opened} open, refused: ${refused}`, ""],
+    [`${st.streams} never-reading WatchParticipant streams, ${(st.metadataBytes / 1000).toFixed(0)} KB metadata`, `${st.opened} open, refused: ${refused}; all answered in ${fmtMs(st.openMs)} ms`, ""],
     ["server RSS added (after full GC)", `${st.rssAddedOpenMb.toFixed(0)} MB open, ${st.rssAddedUpdateMb.toFixed(0)} MB after an update (base ${st.rssBeforeMb.toFixed(0)} MB)`,
       `< ${TARGETS.stalledRssMb} MB: ${verdict(worstRss < TARGETS.stalledRssMb)}`],
     ["Health/Check while the streams open", health(st.healthOpen), ""],

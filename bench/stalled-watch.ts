@@ -26,6 +26,8 @@ export interface StalledResult {
   metadataBytes: number;
   /** Streams on which the server sent its response headers (it wrote the first message and is stuck). */
   opened: number;
+  /** Time from the first open to the last stream answered, in ms. */
+  openMs: number;
   /** Streams the server ended at once (limits), by gRPC status. */
   refused: Record<string, number>;
   rssBeforeMb: number;
@@ -106,6 +108,7 @@ export async function runStalledWatch(opts: StalledOptions): Promise<StalledResu
     const body = grpcFrame(toBinary(WatchParticipantRequestSchema, create(WatchParticipantRequestSchema, { room: BENCH_ROOM, identity })));
     const refused: Record<string, number> = {};
     let opened = 0;
+    const openStart = nowNs();
     const waits: Promise<void>[] = [];
     for (let i = 0; i < opts.streams; i++) {
       if (i % opts.streamsPerConnection === 0) {
@@ -131,6 +134,7 @@ export async function runStalledWatch(opts: StalledOptions): Promise<StalledResu
       }));
     }
     await Promise.all(waits);
+    const openMs = (nowNs() - openStart) / 1e6;
     const healthOpen = probe.take();
     const rssOpen = await srv.rss();
     // The full GC behind the RSS reading stalls the server; its latency belongs to no phase.
@@ -147,6 +151,7 @@ export async function runStalledWatch(opts: StalledOptions): Promise<StalledResu
       streams: opts.streams,
       metadataBytes: opts.metadataBytes,
       opened,
+      openMs,
       refused,
       rssBeforeMb: rssBefore / MB,
       rssAddedOpenMb: (rssOpen - rssBefore) / MB,

@@ -57,23 +57,27 @@ export function participantToProto(r: ParticipantRecord): Participant {
   });
 }
 
-// One response object per event: every watcher of a version gets the same object, so the transport encodes it once.
-const responses = new WeakMap<WatchEvent, WatchParticipantResponse>();
-
-function watchResponse(e: WatchEvent): WatchParticipantResponse {
-  let res = responses.get(e);
-  if (res) return res;
-  res = create(WatchParticipantResponseSchema, {
-    participant: participantToProto(e.participant),
-    cause: CAUSE[e.cause],
-    ...(e.token && { token: e.token.token, expiresAt: timestampFromSeconds(e.token.expiresAt) }),
-  });
-  responses.set(e, res);
-  return res;
+/**
+ * The response for a watch event, one object per event: every watcher of a version
+ * gets the same object, so the transport encodes it once.
+ */
+function responseCache(): (e: WatchEvent) => WatchParticipantResponse {
+  const responses = new WeakMap<WatchEvent, WatchParticipantResponse>();
+  return (e) => {
+    let res = responses.get(e);
+    if (res) return res;
+    res = create(WatchParticipantResponseSchema, {
+      participant: participantToProto(e.participant),
+      cause: CAUSE[e.cause],
+      ...(e.token && { token: e.token.token, expiresAt: timestampFromSeconds(e.token.expiresAt) }),
+    });
+    responses.set(e, res);
+    return res;
+  };
 }
 
-/** What a watch stream needs besides the registry. */
-type WatchDeps = ParticipantServiceDeps;
+/** What a watch stream needs. */
+type WatchDeps = ParticipantServiceDeps & { respond: (e: WatchEvent) => WatchParticipantResponse };
 
 /**
  * Turns registry events into a stream that ends after `removed`, when the call
@@ -125,7 +129,7 @@ function watchStream(deps: WatchDeps, room: string, identity: string, ctx: CallC
         }
         await check().catch(fail);
         if (failure) throw failure;
-        yield watchResponse(e);
+        yield deps.respond(e);
         if (e.cause === "removed") return;
       }
     } finally {
@@ -142,6 +146,7 @@ function watchStream(deps: WatchDeps, room: string, identity: string, ctx: CallC
 /** Creates the roomgate.v1.ParticipantService implementation. */
 export function createParticipantService(deps: ParticipantServiceDeps): ImplOf<typeof ParticipantService> {
   const { registry, verifier } = deps;
+  const watchDeps: WatchDeps = { ...deps, respond: responseCache() };
   const admin = (ctx: CallContext, room: string) => authorizeRoomAdmin(verifier, ctx, room);
 
   return {
@@ -184,7 +189,7 @@ export function createParticipantService(deps: ParticipantServiceDeps): ImplOf<t
     },
 
     watchParticipant(req, ctx) {
-      return watchStream(deps, req.room, req.identity, ctx);
+      return watchStream(watchDeps, req.room, req.identity, ctx);
     },
 
     async refreshToken(req) {
