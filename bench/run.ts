@@ -20,7 +20,7 @@ const FULL = {
     throughput: { concurrency: 16, total: 20_000, maxMs: 5000 }, registered: 100_000,
   } satisfies ParticipantOptions,
   // Issue 7's repro: 300 never-reading streams on a participant with 400 KB of metadata.
-  stalled: { streams: 300, metadataBytes: 400_000, streamsPerConnection: 100 } satisfies StalledOptions,
+  stalled: { streams: 300, metadataBytes: 400_000, streamsPerConnection: 100, batch: 10 } satisfies StalledOptions,
 };
 
 // Tiny counts: every code path runs, so CI catches a bench that no longer works; no figure means anything.
@@ -28,7 +28,7 @@ const QUICK: typeof FULL = {
   inProcess: { rounds: 1, msPerRound: 20 },
   load: { concurrencies: [1, 4], rounds: 1, callsPerRun: 40, maxMsPerRun: 2000 },
   participants: { watched: 10, updates: 10, updateConcurrency: 1, throughput: { concurrency: 2, total: 20, maxMs: 2000 }, registered: 50 },
-  stalled: { streams: 10, metadataBytes: 400_000, streamsPerConnection: 5 },
+  stalled: { streams: 10, metadataBytes: 400_000, streamsPerConnection: 5, batch: 2 },
 };
 
 function machine(): string {

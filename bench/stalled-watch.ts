@@ -18,6 +18,8 @@ export interface StalledOptions {
   metadataBytes: number;
   /** Streams per HTTP/2 connection. */
   streamsPerConnection: number;
+  /** Streams opened at once; the next batch starts when the server has answered them all (so health checks interleave). */
+  batch: number;
 }
 
 /** What the stalled-stream run measured. */
@@ -109,8 +111,12 @@ export async function runStalledWatch(opts: StalledOptions): Promise<StalledResu
     const refused: Record<string, number> = {};
     let opened = 0;
     const openStart = nowNs();
-    const waits: Promise<void>[] = [];
+    let waits: Promise<void>[] = [];
     for (let i = 0; i < opts.streams; i++) {
+      if (i > 0 && i % opts.batch === 0) {
+        await Promise.all(waits);
+        waits = [];
+      }
       if (i % opts.streamsPerConnection === 0) {
         const s = http2.connect(`http://${address}`, { settings: { initialWindowSize: 0 } });
         s.on("error", () => {});
