@@ -8,13 +8,14 @@ import type { MintedToken } from "../core/minting.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { ParticipantEvent, ParticipantEvents, RevocationNotice, Unsubscribe } from "./events.js";
 import { createLiveIndex } from "./live-index.js";
-import { joinCandidate, participantKey, type ParticipantRecord } from "./model.js";
+import { joinCandidate, type ParticipantRecord } from "./model.js";
 import { mintRefreshToken } from "./refresh.js";
 import { createSharedTokens } from "./shared-tokens.js";
 import type { ParticipantStore } from "./store.js";
 import type { Timers } from "./timers.js";
 import { applyUpdate, checkJoinLimits, checkUpdateLimits, sameContent, type ParticipantUpdate } from "./update-rules.js";
-import { createWatcherSet, type WatchEvent, type WatchListener } from "./watchers.js";
+import { createWatchHub } from "./watch-hub.js";
+import type { WatchListener } from "./watchers.js";
 
 /** Dependencies of the registry; all injected. */
 export interface ParticipantRegistryDeps {
@@ -99,51 +100,20 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const { store, events, clock, settings } = deps;
   const log = deps.log ?? silentLogger;
   const index = createLiveIndex();
-  const busByKey = new Map<string, Unsubscribe>();
-  const revocationListeners = new Map<string, Set<() => void>>();
-  const tokens = createSharedTokens({
-    signingKey: () => deps.keys.current().defaultKey,
-    mint: (key, r) => mintRefreshToken(key, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough),
-    nowSec: () => nowSeconds(clock),
-    revokedThrough: (room, identity) => index.lookup(room, identity)?.revokedThrough,
-  });
-  // The first event of a new watch, shared by every watch that starts on the same version and token,
-  // so N watches hold one copy of a participant (and the transport encodes it once), not N.
-  const openers = new Map<string, WatchEvent>();
-  const openerFor = (r: ParticipantRecord): WatchEvent => {
-    const key = participantKey(r.room, r.identity);
-    const token = tokens.tokenFor(r);
-    const cur = openers.get(key);
-    if (cur?.participant.version === r.version && cur.token === token) return cur;
-    const e: WatchEvent = { cause: "refreshed", participant: r, token };
-    openers.set(key, e);
-    return e;
-  };
-  // Every watcher of a participant gets the same token: minted once per version, not once per stream.
-  const withToken = (e: ParticipantEvent): WatchEvent =>
-    e.cause === "removed" || e.participant.state !== "active" ? e : { ...e, token: tokens.tokenFor(e.participant) };
-  // One bus subscription per watched participant, however many streams watch it.
-  const watchers = createWatcherSet({
+  const hub = createWatchHub({
+    events,
+    tokens: createSharedTokens({
+      signingKey: () => deps.keys.current().defaultKey,
+      mint: (key, r) => mintRefreshToken(key, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough),
+      nowSec: () => nowSeconds(clock),
+      revokedThrough: (room, identity) => index.lookup(room, identity)?.revokedThrough,
+    }),
     limits: { perParticipant: settings.maxWatchersPerParticipant, total: settings.maxWatchStreams },
     log,
-    onFirst: (room, identity) => busByKey.set(participantKey(room, identity), events.subscribe(room, identity, (e) => watchers.deliverLocal(withToken(e)))),
-    onLast: (room, identity) => {
-      const key = participantKey(room, identity);
-      busByKey.get(key)?.();
-      busByKey.delete(key);
-      openers.delete(key);
-      tokens.forget(room, identity);
-    },
   });
   const revoked = (room: string, identity: string, throughSec: number): void => {
     index.applyRevocation(room, identity, throughSec);
-    for (const listener of [...(revocationListeners.get(participantKey(room, identity)) ?? [])]) {
-      try {
-        listener();
-      } catch (err) {
-        log.error("revocation listener failed", { err });
-      }
-    }
+    hub.revoked(room, identity);
   };
   let stopTimer: (() => void) | undefined;
   let unsubscribeAll: Unsubscribe | undefined;
@@ -154,8 +124,8 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   };
   // Watched participants share the cached token; others get one minted for the call alone, so nothing is kept for them.
   const mint = (r: ParticipantRecord): MintedToken =>
-    watchers.count(r.room, r.identity) > 0
-      ? tokens.tokenFor(r)
+    hub.isWatched(r.room, r.identity)
+      ? hub.tokenFor(r)
       : mintRefreshToken(deps.keys.current().defaultKey, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough);
   // The change is already durable; a failed fan-out must not turn it into an error for the caller.
   const publish = async (event: ParticipantEvent): Promise<void> => {
@@ -179,10 +149,10 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   };
 
   const refreshWatched = async (): Promise<void> => {
-    for (const { room, identity } of watchers.watched()) {
+    for (const { room, identity } of hub.watched()) {
       try {
         const r = await store.get(room, identity);
-        if (r?.state === "active") watchers.deliverLocal(withToken({ cause: "refreshed", participant: r }));
+        if (r?.state === "active") hub.refreshed(r);
       } catch (err) {
         log.warn("periodic token refresh failed", { room, identity, err });
       }
@@ -287,30 +257,11 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       requireKey(room, identity);
       ready();
       // Listen first, then read: a change in between arrives on the bus, and the version guard drops the older first token.
-      const w = watchers.add(room, identity, listener);
-      try {
-        w.deliver(openerFor(await activeOrThrow(room, identity)));
-      } catch (err) {
-        w.remove();
-        throw err;
-      }
-      return w.remove;
+      return hub.open(room, identity, listener, () => activeOrThrow(room, identity));
     },
-    onRevocation(room, identity, listener) {
-      const key = participantKey(room, identity);
-      const entry = (): void => listener();
-      let set = revocationListeners.get(key);
-      if (!set) revocationListeners.set(key, (set = new Set()));
-      set.add(entry);
-      return () => {
-        const cur = revocationListeners.get(key);
-        if (!cur) return;
-        cur.delete(entry);
-        if (cur.size === 0) revocationListeners.delete(key);
-      };
-    },
+    onRevocation: (room, identity, listener) => hub.onRevocation(room, identity, listener),
     get watchStreams() {
-      return watchers.total;
+      return hub.total;
     },
   };
 }
