@@ -159,12 +159,6 @@ export function addGrpcService<S extends GenServiceMethods>(
   server.addService(definition as grpc.ServiceDefinition, handlers);
 }
 
-/**
- * Writes a stream's messages one at a time: the next is taken from the handler only once
- * HTTP/2 has taken the previous one, so a client that does not read holds one message in
- * the transport and the rest wait (bounded, coalesced) in the handler. While waiting,
- * `interrupted` lets the handler end the stream at once, not only when the client reads.
- */
 /** Where a stream's messages go, and how their unsent bytes are counted. */
 interface StreamOutput {
   call: grpc.ServerWritableStream<Buffer, unknown>;
@@ -173,6 +167,12 @@ interface StreamOutput {
   budget?: SendBudget;
 }
 
+/**
+ * Writes a stream's messages one at a time: the next is taken from the handler only once
+ * HTTP/2 has taken the previous one, so a client that does not read holds one message in
+ * the transport and the rest wait (bounded, coalesced) in the handler. While waiting,
+ * `interrupted` lets the handler end the stream at once, not only when the client reads.
+ */
 async function pump(out: StreamOutput, open: () => AsyncIterable<unknown> & Partial<InterruptibleStream<unknown>>, signal: AbortSignal): Promise<void> {
   const stream = open();
   const it = stream[Symbol.asyncIterator]();
