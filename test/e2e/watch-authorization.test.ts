@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_PARTICIPANT_SETTINGS, type ParticipantSettings } from "../../src/config/server-config.js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { EventCause, WatchParticipantRequestSchema } from "../../gen/roomgate/v1/participant_service_pb.js";
+import { bearerMetadata, callServerStream } from "../../src/transport/grpc-adapter.js";
+import { ParticipantService, type WatchParticipantResponse } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { grpcOutcome, participantCalls, type WatchReader } from "../support/participant-calls.js";
 import { hs256 } from "../support/raw-tokens.js";
 import { API_KEY, API_SECRET, T0_MS, startTestServer, type TestServer } from "../support/token-server.js";
@@ -92,6 +94,37 @@ describe("a watch stream is authorized for as long as it is open", () => {
     expect(await watch.ended(5000)).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: "token_expired" });
     await s.calls.update({ room: "hq", identity: "alice", metadata: "late" }, adminToken("admin-b", "hq", NOW + 7200));
     expect(await drainToEnd(watch)).toEqual({ causes: [], end: { code: grpc.status.UNAUTHENTICATED, reason: "token_expired" } });
+  });
+});
+
+describe("a stalled watcher is cut off too", () => {
+  it("a client that stopped reading gets nothing handed over after its token is revoked, then token_revoked", async () => {
+    const s = await server();
+    await s.calls.join(joinToken("alice", "hq"));
+    const a = adminToken("admin-a", "hq");
+    const b = adminToken("admin-b", "hq");
+    const stream = callServerStream(s.participantClient, ParticipantService.method.watchParticipant,
+      create(WatchParticipantRequestSchema, { room: "hq", identity: "alice" }), bearerMetadata(a));
+    cleanups.push(() => stream.cancel());
+    await new Promise<void>((resolve) => stream.once("data", () => resolve()));
+    stream.pause();
+    // Large pushes overrun flow control, so most wait on the server while the client does not read.
+    let version = 1;
+    for (let i = 0; i < 30; i++) version = Number((await s.calls.update({ room: "hq", identity: "alice", metadata: `${i}:${"m".repeat(60_000)}` }, b)).participant?.version);
+    await s.calls.remove("hq", "admin-a", true, b);
+    for (let i = 0; i < 5; i++) await s.calls.update({ room: "hq", identity: "alice", metadata: `after${i}` }, b);
+
+    const rest: WatchParticipantResponse[] = [];
+    stream.on("data", (m: WatchParticipantResponse) => rest.push(m));
+    const end = new Promise<{ code: number; reason: unknown }>((resolve) => {
+      stream.on("error", (err: grpc.ServiceError) => resolve({ code: err.code, reason: err.metadata.get("roomgate-reason")[0] }));
+      stream.on("end", () => resolve({ code: grpc.status.OK, reason: undefined }));
+    });
+    stream.resume();
+    expect(await end).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: "token_revoked" });
+    // What was handed over before the revocation may still arrive; nothing after it does.
+    expect(rest.every((m) => Number(m.participant?.version) <= version)).toBe(true);
+    expect(rest.some((m) => m.participant?.metadata.startsWith("after"))).toBe(false);
   });
 });
 
