@@ -1,11 +1,12 @@
-import * as http2 from "node:http2";
-import { create, toBinary } from "@bufbuild/protobuf";
+import type * as http2 from "node:http2";
+import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { createHmacKey } from "../src/core/hmac-key.js";
 import { mintToken } from "../src/core/minting.js";
 import { bearerMetadata, callUnary, grpcClientFor } from "../src/transport/grpc-adapter.js";
 import { Health, HealthCheckRequestSchema } from "../gen/health/v1/health_pb.js";
-import { ParticipantService, UpdateParticipantRequestSchema, WatchParticipantRequestSchema } from "../gen/roomgate/v1/participant_service_pb.js";
+import { ParticipantService, UpdateParticipantRequestSchema } from "../gen/roomgate/v1/participant_service_pb.js";
+import { rawWatch, zeroWindowSession } from "../test/support/raw-watch.js";
 import { BENCH_API_KEY, BENCH_ROOM, BENCH_SECRET } from "./fixture.js";
 import { startServerProcess } from "./server-process.js";
 import { latencyHistogram, nowNs, percentileMs } from "./stats.js";
@@ -42,18 +43,9 @@ export interface StalledResult {
 }
 
 const MB = 1024 * 1024;
-const PATH = "/roomgate.v1.ParticipantService/WatchParticipant";
 
 function tokenFor(grants: Parameters<typeof mintToken>[1]["grants"]): string {
   return mintToken(createHmacKey(BENCH_API_KEY, BENCH_SECRET), { grants, ttlSeconds: 6 * 3600 }, Math.floor(Date.now() / 1000)).token;
-}
-
-// A gRPC message on the wire: uncompressed flag, 4-byte big-endian length, the bytes.
-function grpcFrame(body: Uint8Array): Buffer {
-  const out = Buffer.alloc(5 + body.length);
-  out.writeUInt32BE(body.length, 1);
-  out.set(body, 5);
-  return out;
 }
 
 /** Calls Health/Check back to back on its own connection until stopped; records each latency. */
@@ -107,7 +99,6 @@ export async function runStalledWatch(opts: StalledOptions): Promise<StalledResu
     const rssBefore = await srv.rss();
     probe.take();
 
-    const body = grpcFrame(toBinary(WatchParticipantRequestSchema, create(WatchParticipantRequestSchema, { room: BENCH_ROOM, identity })));
     const refused: Record<string, number> = {};
     let opened = 0;
     const openStart = nowNs();
@@ -117,26 +108,12 @@ export async function runStalledWatch(opts: StalledOptions): Promise<StalledResu
         await Promise.all(waits);
         waits = [];
       }
-      if (i % opts.streamsPerConnection === 0) {
-        const s = http2.connect(`http://${address}`, { settings: { initialWindowSize: 0 } });
-        s.on("error", () => {});
-        sessions.push(s);
-      }
-      const session = sessions.at(-1)!;
-      const req = session.request({
-        ":method": "POST", ":path": PATH, "content-type": "application/grpc", te: "trailers", authorization: `Bearer ${admin}`,
-      });
-      req.on("error", () => {});
-      req.end(body);
-      waits.push(new Promise<void>((resolve) => {
-        // Headers mean the server wrote the first message (gRPC sends them with it); a status in them means refused.
-        req.once("response", (headers) => {
-          const status = headers["grpc-status"];
-          if (status !== undefined) refused[String(status)] = (refused[String(status)] ?? 0) + 1;
-          else opened++;
-          resolve();
-        });
-        req.once("close", () => resolve());
+      if (i % opts.streamsPerConnection === 0) sessions.push(zeroWindowSession(address));
+      waits.push(rawWatch(sessions.at(-1)!, BENCH_ROOM, identity, admin).answered.then((headers) => {
+        const status = headers?.["grpc-status"];
+        if (!headers) refused.closed = (refused.closed ?? 0) + 1;
+        else if (status !== undefined) refused[String(status)] = (refused[String(status)] ?? 0) + 1;
+        else opened++;
       }));
     }
     await Promise.all(waits);

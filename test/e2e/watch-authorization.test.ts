@@ -1,15 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import * as http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_PARTICIPANT_SETTINGS, type ParticipantSettings } from "../../src/config/server-config.js";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { EventCause, WatchParticipantRequestSchema } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { bearerMetadata, callServerStream } from "../../src/transport/grpc-adapter.js";
 import { ParticipantService, type WatchParticipantResponse } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { grpcOutcome, participantCalls, type WatchReader } from "../support/participant-calls.js";
+import { rawWatch, zeroWindowSession } from "../support/raw-watch.js";
 import { hs256 } from "../support/raw-tokens.js";
 import { API_KEY, API_SECRET, T0_MS, startTestServer, type TestServer } from "../support/token-server.js";
 
@@ -200,21 +200,8 @@ describe("watch streams are bounded per participant and per process", () => {
 describe("stalled streams are bounded by the bytes they hold", () => {
   /** A WatchParticipant call from an HTTP/2 client that announces a zero window and never reads. */
   function stalledWatch(port: number, room: string, identity: string, credential: string) {
-    const session = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: 0 } });
-    session.on("error", () => undefined);
-    const body = toBinary(WatchParticipantRequestSchema, create(WatchParticipantRequestSchema, { room, identity }));
-    const frame = Buffer.alloc(5 + body.length);
-    frame.writeUInt32BE(body.length, 1);
-    frame.set(body, 5);
-    const req = session.request({
-      ":method": "POST", ":path": "/roomgate.v1.ParticipantService/WatchParticipant", "content-type": "application/grpc", te: "trailers",
-      authorization: `Bearer ${credential}`,
-    });
-    req.on("error", () => undefined);
-    req.end(frame);
-    // gRPC sends its response headers with the first message: from then on the server holds that message.
-    const handed = new Promise<http2.IncomingHttpHeaders>((resolve) => req.once("response", resolve));
-    return { handed, close: () => session.destroy() };
+    const session = zeroWindowSession(`127.0.0.1:${port}`);
+    return { handed: rawWatch(session, room, identity, credential).answered.then((h) => h ?? {}), close: () => session.destroy() };
   }
 
   it("refuses new watches with watch_limit while unsent bytes fill max_watch_pending_bytes, and admits them once the stalled client is gone", async () => {
