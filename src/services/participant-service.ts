@@ -130,6 +130,8 @@ function watchStream(deps: WatchDeps, room: string, identity: string, ctx: CallC
         await check().catch(fail);
         if (failure) throw failure;
         yield deps.respond(e);
+        // A transport that saw `interrupted` before writing the event asks again: say why the stream ends.
+        if (failure) throw failure;
         if (e.cause === "removed") return;
       }
     } finally {

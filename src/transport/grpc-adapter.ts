@@ -185,6 +185,8 @@ async function pump(out: StreamOutput, open: () => AsyncIterable<unknown> & Part
         return;
       }
       if (signal.aborted) return;
+      // Interrupted between producing the message and now: the handler withdraws it (and ends the stream).
+      if (stream.interrupted?.aborted) continue;
       await written(out, r.value, [signal, stream.interrupted]);
       if (signal.aborted) return;
     }

@@ -238,6 +238,21 @@ describe("ParticipantService: a watch stays authorized while open (contract §9)
     expect(s.h.registry.watchStreams).toBe(0);
   });
 
+  it("a transport interrupted before it wrote an event asks again and learns the stream ended, also for a removal", async () => {
+    const s = await setup();
+    await s.join("a");
+    const w = watch(s, s.admin);
+    await take(w.it, 1);
+    const other = s.sign({ identity: "other-admin", video: { roomAdmin: true, room: "r1" } });
+    await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "a", revokeTokens: false }, s.ctx(other));
+    const removal = await w.it.next();
+    expect(removal.value?.cause).toBe(EventCause.REMOVED);
+    // The watcher's token is revoked before the transport hands the removal over: it withdraws it.
+    await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "admin", revokeTokens: true }, s.ctx(other));
+    expect(w.interrupted.aborted).toBe(true);
+    await expect(w.it.next()).rejects.toMatchObject({ reason: "token_revoked" });
+  });
+
   it("ends with token_expired at the first sweep after exp plus the leeway", async () => {
     const s = await setup();
     await s.join("a");
