@@ -1,6 +1,7 @@
 import type { LoadRow } from "./grpc-load.js";
 import type { OperationResult } from "./in-process.js";
 import type { ParticipantResult } from "./participants.js";
+import type { StalledResult } from "./stalled-watch.js";
 import { fmtMs, fmtPct, fmtRate, fmtRatio, mdTable, verdict } from "./stats.js";
 
 /** Everything one `npm run bench` measured, plus how and where. */
@@ -13,10 +14,11 @@ export interface BenchReport {
   grpc: LoadRow[];
   twirp: LoadRow[];
   participants: ParticipantResult | { unavailable: string };
+  stalled: StalledResult | { unavailable: string };
 }
 
 /** Target thresholds from issue 4. */
-export const TARGETS = { vsSdk: 4, vsFloor: 0.5, vsHealth: 0.8, pushP99Ms: 20, rssMb: 300 } as const;
+export const TARGETS = { vsSdk: 4, vsFloor: 0.5, vsHealth: 0.8, pushP99Ms: 20, rssMb: 300, stalledRssMb: 100, stalledHealthP99Ms: 50 } as const;
 
 function inProcessSection(ops: OperationResult[]): string {
   const rows = ops.flatMap((o) => o.candidates.map((c) => [o.op, c.name, fmtRate(c.opsPerSec)]));
@@ -59,6 +61,21 @@ function participantSection(p: BenchReport["participants"]): string {
   ]);
 }
 
+function stalledSection(st: BenchReport["stalled"]): string {
+  if ("unavailable" in st) return `Not available: ${st.unavailable}`;
+  const refused = Object.entries(st.refused).map(([code, n]) => `${n} × status ${code}`).join(", ") || "none";
+  const health = (h: StalledResult["healthOpen"]) => `p50 ${fmtMs(h.p50)} ms, p99 ${fmtMs(h.p99)} ms, max ${fmtMs(h.max)} ms (${h.count} checks)`;
+  const worstRss = Math.max(st.rssAddedOpenMb, st.rssAddedUpdateMb);
+  const worstP99 = Math.max(st.healthOpen.p99 || 0, st.healthUpdate.p99 || 0);
+  return mdTable(["measure", "value", "target"], [
+    [`${st.streams} never-reading WatchParticipant streams, ${(st.metadataBytes / 1000).toFixed(0)} KB metadata`, `${st.opened} open, refused: ${refused}; all answered in ${fmtMs(st.openMs)} ms`, ""],
+    ["server RSS added (after full GC)", `${st.rssAddedOpenMb.toFixed(0)} MB open, ${st.rssAddedUpdateMb.toFixed(0)} MB after an update (base ${st.rssBeforeMb.toFixed(0)} MB)`,
+      `< ${TARGETS.stalledRssMb} MB: ${verdict(worstRss < TARGETS.stalledRssMb)}`],
+    ["Health/Check while the streams open", health(st.healthOpen), ""],
+    ["Health/Check while an update is pushed", health(st.healthUpdate), `p99 < ${TARGETS.stalledHealthP99Ms} ms: ${verdict(worstP99 < TARGETS.stalledHealthP99Ms)}`],
+  ]);
+}
+
 /** The measured tables as markdown (the prose around them lives in BENCHMARKS.md). */
 export function renderReport(r: BenchReport): string {
   return [
@@ -80,6 +97,10 @@ export function renderReport(r: BenchReport): string {
     "### Participant plane (embedded SQLite store)",
     "",
     participantSection(r.participants),
+    "",
+    "### Stalled watch streams (HTTP/2 clients with a zero window that never read; server in its own process)",
+    "",
+    stalledSection(r.stalled),
     "",
   ].join("\n");
 }

@@ -4,6 +4,7 @@ import { runGrpcLoad, type LoadOptions } from "./grpc-load.js";
 import { runInProcess } from "./in-process.js";
 import { runParticipants, type ParticipantOptions } from "./participants.js";
 import { renderReport, type BenchReport } from "./report.js";
+import { runStalledWatch, type StalledOptions } from "./stalled-watch.js";
 import { runTwirpLoad } from "./twirp-load.js";
 
 // Markers in BENCHMARKS.md between which the measured tables are replaced on each full run.
@@ -18,6 +19,8 @@ const FULL = {
     watched: 1000, updates: 1000, updateConcurrency: 1,
     throughput: { concurrency: 16, total: 20_000, maxMs: 5000 }, registered: 100_000,
   } satisfies ParticipantOptions,
+  // Issue 7's repro: 300 never-reading streams on a participant with 400 KB of metadata.
+  stalled: { streams: 300, metadataBytes: 400_000, streamsPerConnection: 100, batch: 10 } satisfies StalledOptions,
 };
 
 // Tiny counts: every code path runs, so CI catches a bench that no longer works; no figure means anything.
@@ -25,6 +28,7 @@ const QUICK: typeof FULL = {
   inProcess: { rounds: 1, msPerRound: 20 },
   load: { concurrencies: [1, 4], rounds: 1, callsPerRun: 40, maxMsPerRun: 2000 },
   participants: { watched: 10, updates: 10, updateConcurrency: 1, throughput: { concurrency: 2, total: 20, maxMs: 2000 }, registered: 50 },
+  stalled: { streams: 10, metadataBytes: 400_000, streamsPerConnection: 5, batch: 2 },
 };
 
 function machine(): string {
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     grpc: [],
     twirp: [],
     participants: { unavailable: "not run" },
+    stalled: { unavailable: "not run" },
   };
   step("in-process sign and verify");
   report.inProcess = await runInProcess(sizes.inProcess);
@@ -71,6 +76,8 @@ async function main(): Promise<void> {
   report.twirp = await runTwirpLoad(sizes.load);
   step("participant plane");
   report.participants = await participantsOrReason(sizes.participants);
+  step("stalled watch streams");
+  report.stalled = await runStalledWatch(sizes.stalled);
   const tables = renderReport(report);
   process.stdout.write(`${tables}\n`);
   if (!out) return;

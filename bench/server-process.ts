@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { CommitStats } from "../src/participants/group-commit.js";
+import type { ParticipantSettings } from "../src/config/server-config.js";
 import { startBenchServer } from "./fixture.js";
 
 /** The server process's CPU time so far and its store's commit counts. */
@@ -26,9 +27,9 @@ function ask<T>(child: ChildProcess, msg: string): Promise<T> {
   });
 }
 
-/** Forks this file as a server; resolves once it listens. */
-export async function startServerProcess(): Promise<ServerProcess> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
+/** Forks this file as a server (with participant settings overridden); resolves once it listens. */
+export async function startServerProcess(participants: Partial<ParticipantSettings> = {}): Promise<ServerProcess> {
+  const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(participants)], {
     execArgv: ["--import", "tsx", "--expose-gc"],
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -55,7 +56,7 @@ export async function startServerProcess(): Promise<ServerProcess> {
 
 // Entry point when forked.
 if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
-  const bench = await startBenchServer();
+  const bench = await startBenchServer(JSON.parse(process.argv[2] ?? "{}") as Partial<ParticipantSettings>);
   process.on("message", (msg: string) => {
     if (msg === "rss") {
       (globalThis as { gc?: () => void }).gc?.();

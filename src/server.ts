@@ -16,9 +16,11 @@ import { createParticipantService } from "./services/participant-service.js";
 import { createRoomServiceCompat } from "./services/room-service-compat.js";
 import { createClientHolder, createTokenService, type ClientHolder } from "./services/token-service.js";
 import { createTokenVerifier } from "./services/token-verifier.js";
+import { createExpirySweep } from "./services/watch-expiry.js";
 import { createCallTracker } from "./transport/call-tracker.js";
 import { capConnections, grpcConnectionOptions, httpConnectionOptions, listenGrpc, type GrpcListener } from "./transport/connection-limits.js";
 import { addGrpcService } from "./transport/grpc-adapter.js";
+import { createSendBudget } from "./transport/send-budget.js";
 import { splitHostPort } from "./transport/host-port.js";
 import { reflectionPackageDefinition } from "./transport/reflection.js";
 import { createTwirpRouter, LIVEKIT_ROUTES } from "./transport/twirp.js";
@@ -98,9 +100,12 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
 
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": cfg.maxRequestBytes, ...grpcConnectionOptions(cfg.connections) });
   const calls = createCallTracker();
-  const adapterDeps = { log, shutdown: shutdown.signal, calls };
+  const sendBudget = createSendBudget(cfg.participants.maxWatchPendingBytes);
+  const adapterDeps = { log, shutdown: shutdown.signal, calls, sendBudget };
   addGrpcService(grpcServer, TokenService, tokenService, adapterDeps);
-  const participantService = createParticipantService({ registry, verifier });
+  const participantService = createParticipantService({
+    registry, verifier, expiry: createExpirySweep(deps.clock, deps.timers ?? systemTimers), watchBuffer: cfg.participants.watchBuffer, sendBudget,
+  });
   addGrpcService(grpcServer, ParticipantService, participantService, adapterDeps);
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICE_NAMES.map((n) => [n, "SERVING"])]));
   health.addToServer(grpcServer);

@@ -237,6 +237,9 @@ Prints one JSON line per token roomgate pushes for the participant:
 cause is refreshed (the current token, first, and every 5 minutes), joined, updated or removed
 (the last line; its token and expires_at are null). Runs until the participant is removed or
 Ctrl-C (SIGINT/SIGTERM), exiting 0 either way. The participant's own token works as --token.
+The server ends a watch when the token it was opened with expires or is revoked: with a token
+this command signs (from the API key), it signs a new one and watches on; with --token or
+ROOMGATE_TOKEN it exits 1 with the reason.
 
 Flags:
   -r, --room ROOM            room name

@@ -72,6 +72,12 @@ export function adminCredential(f: ConnectionFlags, room: string, ctx: CliContex
   return mintToken(createHmacKey(key.apiKey, key.apiSecret), { grants, ttlSeconds: ADMIN_TOKEN_TTL_SECONDS }, nowSeconds(ctx.clock)).token;
 }
 
+/** Whether `adminCredential` signs the admin token here (so it can sign a fresh one when it runs out). */
+export function signsAdminToken(f: ConnectionFlags, ctx: CliContext): boolean {
+  const keyFlags = f["api-key"] !== undefined || f["api-secret"] !== undefined;
+  return f.token === undefined && (keyFlags || !ctx.env.ROOMGATE_TOKEN);
+}
+
 /** Opens the connection named by --server / ROOMGATE_SERVER with the caller's credential. */
 export async function connectParticipants(f: ConnectionFlags, room: string, ctx: CliContext, command: string): Promise<RemoteParticipantService> {
   const fromEnv = f.server === undefined && !!ctx.env.ROOMGATE_SERVER;

@@ -22,6 +22,10 @@ export interface FileParticipantSettings {
   maxNameBytes?: number;
   maxMetadataBytes?: number;
   maxAttributesBytes?: number;
+  watchBuffer?: number;
+  maxWatchersPerParticipant?: number;
+  maxWatchStreams?: number;
+  maxWatchPendingBytes?: number;
 }
 
 /** Connection settings from the `connections:` section, in seconds. */
@@ -142,6 +146,10 @@ const PARTICIPANTS = {
   max_name_bytes: bytes,
   max_metadata_bytes: bytes,
   max_attributes_bytes: bytes,
+  watch_buffer: count,
+  max_watchers_per_participant: count,
+  max_watch_streams: count,
+  max_watch_pending_bytes: bytes,
 };
 const CONNECTIONS = {
   max_connections: count,
@@ -209,6 +217,10 @@ export function parseConfigFile(textContent: string, fileName: string): FileConf
       maxNameBytes: p.participants.max_name_bytes,
       maxMetadataBytes: p.participants.max_metadata_bytes,
       maxAttributesBytes: p.participants.max_attributes_bytes,
+      watchBuffer: p.participants.watch_buffer,
+      maxWatchersPerParticipant: p.participants.max_watchers_per_participant,
+      maxWatchStreams: p.participants.max_watch_streams,
+      maxWatchPendingBytes: p.participants.max_watch_pending_bytes,
     });
   }
   if (p.connections) {

@@ -17,6 +17,14 @@ export interface ParticipantSettings {
   /** Shortest lifetime of a refreshed token (LiveKit: 10 min). */
   refreshTtlSeconds: number;
   limits: ParticipantLimits;
+  /** Events a watch stream holds for a client that does not read; past it they coalesce into the newest. */
+  watchBuffer: number;
+  /** Open WatchParticipant streams per watched participant, per process. */
+  maxWatchersPerParticipant: number;
+  /** Open WatchParticipant streams per process. */
+  maxWatchStreams: number;
+  /** Bytes of watch responses handed to HTTP/2 and not yet sent, per process; past it new watches are refused. */
+  maxWatchPendingBytes: number;
 }
 
 /**
@@ -99,4 +107,8 @@ export const DEFAULT_PARTICIPANT_SETTINGS: ParticipantSettings = {
   refreshIntervalSeconds: 300,
   refreshTtlSeconds: 600,
   limits: { nameBytes: 256, metadataBytes: 512 * 1024, attributesBytes: 64 * 1024 },
+  watchBuffer: 32,
+  maxWatchersPerParticipant: 8,
+  maxWatchStreams: 10_000,
+  maxWatchPendingBytes: 64 * 1024 * 1024,
 };

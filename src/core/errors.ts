@@ -13,6 +13,7 @@ export type Reason =
   | "invalid_argument"
   | "participant_not_found"
   | "store_unavailable"
+  | "watch_limit"
   | "server_shutting_down"
   | "internal";
 
@@ -23,6 +24,7 @@ export type ErrorCode =
   | "INVALID_ARGUMENT"
   | "NOT_FOUND"
   | "UNAVAILABLE"
+  | "RESOURCE_EXHAUSTED"
   | "INTERNAL";
 
 /** Reasons a token under verification can fail with. */
@@ -42,6 +44,7 @@ const CODE_OF: Record<Reason, ErrorCode> = {
   invalid_argument: "INVALID_ARGUMENT",
   participant_not_found: "NOT_FOUND",
   store_unavailable: "UNAVAILABLE",
+  watch_limit: "RESOURCE_EXHAUSTED",
   server_shutting_down: "UNAVAILABLE",
   internal: "INTERNAL",
 };
@@ -61,6 +64,7 @@ const MESSAGE_OF: Record<Reason, string> = {
   invalid_argument: "invalid argument",
   participant_not_found: "participant not found",
   store_unavailable: "participant store is unavailable",
+  watch_limit: "too many watch streams; close one and retry",
   server_shutting_down: "server is shutting down; reconnect",
   internal: "internal error",
 };

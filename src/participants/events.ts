@@ -1,16 +1,16 @@
-import type { MintedToken } from "../core/minting.js";
 import { silentLogger, type Logger } from "../log.js";
 import { participantKey, type ParticipantRecord } from "./model.js";
 
 /** Why an event was sent (the proto's EventCause in domain form). */
 export type EventCause = "joined" | "updated" | "refreshed" | "removed";
 
-/** One change of a participant, as watchers receive it. Plain data, so it can cross a process boundary as JSON. */
+/**
+ * One change of a participant. Plain data, so it can cross a process boundary as
+ * JSON; it carries no token: each process mints one per version for its own watchers.
+ */
 export interface ParticipantEvent {
   cause: EventCause;
   participant: ParticipantRecord;
-  /** A refreshed token carrying the change; absent for `removed`. */
-  token?: MintedToken;
   /** The revocation watermark after a `removed` that revoked tokens. */
   revokedThrough?: number;
 }

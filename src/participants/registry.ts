@@ -6,15 +6,17 @@ import type { KeyProvider } from "../core/keys.js";
 import type { LiveStateView } from "../core/live-state.js";
 import type { MintedToken } from "../core/minting.js";
 import { silentLogger, type Logger } from "../log.js";
-import type { EventListener, ParticipantEvent, ParticipantEvents, RevocationNotice, Unsubscribe } from "./events.js";
+import type { ParticipantEvent, ParticipantEvents, RevocationNotice, Unsubscribe } from "./events.js";
 import { createKeyedQueue } from "./keyed-queue.js";
 import { createLiveIndex } from "./live-index.js";
 import { joinCandidate, videoForToken, type ParticipantRecord } from "./model.js";
 import { mintRefreshToken } from "./refresh.js";
+import { createSharedTokens } from "./shared-tokens.js";
 import type { ParticipantStore } from "./store.js";
 import type { Timers } from "./timers.js";
 import { applyUpdate, checkJoinLimits, checkUpdateLimits, sameContent, type ParticipantUpdate } from "./update-rules.js";
-import { createWatcherSet } from "./watchers.js";
+import { createWatchHub } from "./watch-hub.js";
+import type { WatchListener } from "./watchers.js";
 
 /** Dependencies of the registry; all injected. */
 export interface ParticipantRegistryDeps {
@@ -64,8 +66,16 @@ export interface ParticipantRegistry {
    * never buys back what an update took away (contract §9).
    */
   refresh(room: string, identity: string, by?: VerifiedToken): Promise<ParticipantWithToken>;
-  /** Streams an active participant's events, starting with a fresh token; returns the way to stop. */
-  watch(room: string, identity: string, listener: EventListener): Promise<Unsubscribe>;
+  /**
+   * Streams an active participant's events, each but `removed` with the participant's shared
+   * refreshed token, starting with the current one; returns the way to stop. Beyond the
+   * watch limits it throws RESOURCE_EXHAUSTED `watch_limit`.
+   */
+  watch(room: string, identity: string, listener: WatchListener): Promise<Unsubscribe>;
+  /** Calls `listener` after the revocation watermark of (room, identity) rose in this process's live state. */
+  onRevocation(room: string, identity: string, listener: () => void): Unsubscribe;
+  /** Open watch streams in this process. */
+  readonly watchStreams: number;
 }
 
 /**
@@ -97,8 +107,22 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const { store, events, clock, settings } = deps;
   const log = deps.log ?? silentLogger;
   const index = createLiveIndex();
-  const watchers = createWatcherSet(log);
   const updates = createKeyedQueue();
+  const hub = createWatchHub({
+    events,
+    tokens: createSharedTokens({
+      signingKey: () => deps.keys.current().defaultKey,
+      mint: (key, r) => mintRefreshToken(key, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough),
+      nowSec: () => nowSeconds(clock),
+      revokedThrough: (room, identity) => index.lookup(room, identity)?.revokedThrough,
+    }),
+    limits: { perParticipant: settings.maxWatchersPerParticipant, total: settings.maxWatchStreams },
+    log,
+  });
+  const revoked = (room: string, identity: string, throughSec: number): void => {
+    index.applyRevocation(room, identity, throughSec);
+    hub.revoked(room, identity);
+  };
   let stopTimer: (() => void) | undefined;
   let unsubscribeAll: Unsubscribe | undefined;
   let unsubscribeRevocations: Unsubscribe | undefined;
@@ -106,8 +130,10 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const ready = (): void => {
     if (!index.loaded) throw new RoomgateError("store_unavailable");
   };
-  const mint = (r: ParticipantRecord): MintedToken =>
+  const mintFresh = (r: ParticipantRecord): MintedToken =>
     mintRefreshToken(deps.keys.current().defaultKey, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough);
+  // Watched participants share the cached token; others get one minted for the call alone, so nothing is kept for them.
+  const mint = (r: ParticipantRecord): MintedToken => (hub.isWatched(r.room, r.identity) ? hub.tokenFor(r) : mintFresh(r));
   // The change is already durable; a failed fan-out must not turn it into an error for the caller.
   const publish = async (event: ParticipantEvent): Promise<void> => {
     try {
@@ -130,10 +156,10 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   };
 
   const refreshWatched = async (): Promise<void> => {
-    for (const { room, identity } of watchers.watched()) {
+    for (const { room, identity } of hub.watched()) {
       try {
         const r = await store.get(room, identity);
-        if (r?.state === "active") watchers.deliverLocal({ cause: "refreshed", participant: r, token: mint(r) });
+        if (r?.state === "active") hub.refreshed(r);
       } catch (err) {
         log.warn("periodic token refresh failed", { room, identity, err });
       }
@@ -147,9 +173,9 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       // Subscribe before loading so no change from another process falls between the two.
       unsubscribeAll = events.subscribeAll((e) => {
         index.applyRecord(e.participant);
-        if (e.revokedThrough !== undefined) index.applyRevocation(e.participant.room, e.participant.identity, e.revokedThrough);
+        if (e.revokedThrough !== undefined) revoked(e.participant.room, e.participant.identity, e.revokedThrough);
       });
-      unsubscribeRevocations = events.subscribeRevocations((n) => index.applyRevocation(n.room, n.identity, n.revokedThrough));
+      unsubscribeRevocations = events.subscribeRevocations((n) => revoked(n.room, n.identity, n.revokedThrough));
       index.load(await store.loadLiveState());
       stopTimer = deps.timers.every(settings.refreshIntervalSeconds * 1000, refreshWatched);
     },
@@ -171,7 +197,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       const participant = await store.join(candidate, t.issuedAt ?? t.notBefore);
       index.applyRecord(participant);
       const token = mint(participant);
-      await publish({ cause: "joined", participant, token });
+      await publish({ cause: "joined", participant });
       return { participant, token };
     },
     async update(room, identity, changes) {
@@ -187,7 +213,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
         if (res.status === "missing") throw notFound();
         if (res.status === "conflict") continue;
         index.applyRecord(res.record);
-        await publish({ cause: "updated", participant: res.record, token: mint(res.record) });
+        await publish({ cause: "updated", participant: res.record });
         return res.record;
       }
       log.warn("participant update gave up after conflicts", { room, identity, attempts: MAX_UPDATE_ATTEMPTS });
@@ -213,7 +239,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       if (!res && revokeTokens) {
         // Revoking an identity that is not in the room is how a leaked, unused token is cut off.
         const mark = await store.revoke(room, identity, through);
-        index.applyRevocation(room, identity, mark);
+        revoked(room, identity, mark);
         await publishRevocation({ room, identity, revokedThrough: mark });
         // A join that landed between the first removal and the watermark was not refused; remove it now.
         // Joins after the watermark with an older token are refused inside store.join.
@@ -222,7 +248,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       }
       if (!res) throw notFound();
       index.applyRecord(res.record);
-      if (res.revokedThrough !== undefined) index.applyRevocation(room, identity, res.revokedThrough);
+      if (res.revokedThrough !== undefined) revoked(room, identity, res.revokedThrough);
       const event: ParticipantEvent = { cause: "removed", participant: res.record };
       if (res.revokedThrough !== undefined) event.revokedThrough = res.revokedThrough;
       await publish(event);
@@ -232,27 +258,20 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       requireKey(room, identity);
       ready();
       const participant = await activeOrThrow(room, identity);
-      if (!by) return { participant, token: mint(participant) };
-      return { participant, token: mint({ ...participant, video: videoForToken(participant, by.issuedAt ?? by.notBefore) }) };
+      const video = by ? videoForToken(participant, by.issuedAt ?? by.notBefore) : participant.video;
+      if (video === participant.video) return { participant, token: mint(participant) };
+      // Not the session's permission, so never the shared token of this version, which carries the session's.
+      return { participant, token: mintFresh({ ...participant, video }) };
     },
     async watch(room, identity, listener) {
       requireKey(room, identity);
       ready();
       // Listen first, then read: a change in between arrives on the bus, and the version guard drops the older first token.
-      const w = watchers.add(room, identity, listener);
-      const unsubscribeBus = events.subscribe(room, identity, w.deliver);
-      const close = (): void => {
-        w.remove();
-        unsubscribeBus();
-      };
-      try {
-        const r = await activeOrThrow(room, identity);
-        w.deliver({ cause: "refreshed", participant: r, token: mint(r) });
-      } catch (err) {
-        close();
-        throw err;
-      }
-      return close;
+      return hub.open(room, identity, listener, () => activeOrThrow(room, identity));
+    },
+    onRevocation: (room, identity, listener) => hub.onRevocation(room, identity, listener),
+    get watchStreams() {
+      return hub.total;
     },
   };
   return {

@@ -1,13 +1,41 @@
+import { RoomgateError } from "../core/errors.js";
+import type { MintedToken } from "../core/minting.js";
 import { silentLogger, type Logger } from "../log.js";
-import type { EventListener, ParticipantEvent } from "./events.js";
+import type { ParticipantEvent } from "./events.js";
 import { participantKey } from "./model.js";
+
+/** An event as a watcher receives it: with the participant's shared refreshed token, except for `removed`. */
+export interface WatchEvent extends ParticipantEvent {
+  token?: MintedToken;
+}
+
+/** Receives watch events; must not throw (a throwing listener is logged and skipped). */
+export type WatchListener = (event: WatchEvent) => void;
 
 /** One open watch stream of this process. */
 export interface Watcher {
   /** Passes an event on unless it is older than one already delivered. */
-  deliver: EventListener;
-  /** Closes the watcher; calling it twice is harmless. */
+  deliver: WatchListener;
+  /** Closes the watcher and frees its place under the limits; calling it twice is harmless. */
   remove(): void;
+}
+
+/** How many watchers a process holds (contract §9). */
+export interface WatcherLimits {
+  /** Open watchers of one participant. */
+  perParticipant: number;
+  /** Open watchers in all. */
+  total: number;
+}
+
+/** Dependencies of a watcher set. */
+export interface WatcherSetDeps {
+  limits: WatcherLimits;
+  log?: Logger;
+  /** Called when a participant gets its first watcher (the registry starts listening for it then). */
+  onFirst?(room: string, identity: string): void;
+  /** Called when a participant's last watcher goes (the registry stops listening and drops its token). */
+  onLast?(room: string, identity: string): void;
 }
 
 /**
@@ -16,21 +44,29 @@ export interface Watcher {
  * means nothing minted.
  */
 export interface WatcherSet {
-  /** Opens a watcher for (room, identity). */
-  add(room: string, identity: string, listener: EventListener): Watcher;
+  /** Opens a watcher for (room, identity); beyond the limits it throws RESOURCE_EXHAUSTED `watch_limit`. */
+  add(room: string, identity: string, listener: WatchListener): Watcher;
+  /** Open watchers of (room, identity). */
+  count(room: string, identity: string): number;
+  /** Open watchers in all. */
+  readonly total: number;
   /** The (room, identity) pairs with at least one open watcher. */
   watched(): Array<{ room: string; identity: string }>;
   /** Delivers an event to every open watcher of its participant. */
-  deliverLocal(event: ParticipantEvent): void;
+  deliverLocal(event: WatchEvent): void;
 }
 
 /** Creates an empty watcher set. */
-export function createWatcherSet(log: Logger = silentLogger): WatcherSet {
+export function createWatcherSet(deps: WatcherSetDeps): WatcherSet {
+  const log = deps.log ?? silentLogger;
   const byKey = new Map<string, { room: string; identity: string; watchers: Set<Watcher> }>();
+  let total = 0;
 
   return {
     add(room, identity, listener) {
       const key = participantKey(room, identity);
+      const existing = byKey.get(key);
+      if (total >= deps.limits.total || (existing?.watchers.size ?? 0) >= deps.limits.perParticipant) throw new RoomgateError("watch_limit");
       let lastVersion = 0;
       let open = true;
       const w: Watcher = {
@@ -45,17 +81,30 @@ export function createWatcherSet(log: Logger = silentLogger): WatcherSet {
           }
         },
         remove() {
+          if (!open) return;
           open = false;
+          total--;
           const slot = byKey.get(key);
           if (!slot) return;
           slot.watchers.delete(w);
-          if (slot.watchers.size === 0) byKey.delete(key);
+          if (slot.watchers.size > 0) return;
+          byKey.delete(key);
+          deps.onLast?.(room, identity);
         },
       };
-      let slot = byKey.get(key);
-      if (!slot) byKey.set(key, (slot = { room, identity, watchers: new Set() }));
-      slot.watchers.add(w);
+      total++;
+      if (existing) existing.watchers.add(w);
+      else {
+        byKey.set(key, { room, identity, watchers: new Set([w]) });
+        deps.onFirst?.(room, identity);
+      }
       return w;
+    },
+    count(room, identity) {
+      return byKey.get(participantKey(room, identity))?.watchers.size ?? 0;
+    },
+    get total() {
+      return total;
     },
     watched() {
       return [...byKey.values()].map(({ room, identity }) => ({ room, identity }));

@@ -1,4 +1,5 @@
 import { grantMissing, RoomgateError } from "../core/errors.js";
+import type { VideoGrant } from "../core/grants.js";
 import type { VerifiedToken } from "../core/jwt.js";
 import type { CallContext } from "../transport/call-context.js";
 import type { TokenVerifier } from "./token-verifier.js";
@@ -22,11 +23,29 @@ export async function authorizeRoomAdmin(verifier: TokenVerifier, ctx: CallConte
   return t;
 }
 
-/** Authorizes a watch of (room, identity): the room's admin, or the participant itself with a valid token of its own. */
+/**
+ * Requires that a watcher may watch (room, identity): `roomAdmin` for the room, or the
+ * participant itself with `roomJoin` for the room (contract §9: an admin-only or
+ * subscribe-only token of the identity is not enough). `video` is the grant after live
+ * permission updates, so a stream re-checked later judges what holds then.
+ */
+export function requireWatchGrant(t: VerifiedToken, video: VideoGrant | undefined, room: string, identity: string): void {
+  if (video?.roomAdmin === true && video.room === room) return;
+  const self = t.identity !== "" && t.identity === identity && video?.room === room;
+  if (!self) throw grantMissing("roomAdmin", room);
+  if (video.roomJoin !== true) throw grantMissing("roomJoin", room);
+}
+
+/** Requires `roomJoin` for `room` (RefreshToken: only a join token buys a join token). */
+export function requireJoinGrant(video: VideoGrant | undefined, room: string): void {
+  if (video?.roomJoin !== true || video.room !== room) throw grantMissing("roomJoin", room);
+}
+
+/** Authorizes a watch of (room, identity) (see `requireWatchGrant`); returns the caller's verified token. */
 export async function authorizeWatcher(verifier: TokenVerifier, ctx: CallContext, room: string, identity: string): Promise<VerifiedToken> {
-  const t = await authenticateCaller(verifier, ctx);
-  // The verifier already refused a revoked or expired own token, so "self" means a live participant token.
-  const self = t.identity !== "" && t.identity === identity && t.grants.video?.room === room;
-  if (!self && !isRoomAdmin(t, room)) throw grantMissing("roomAdmin", room);
-  return t;
+  if (!ctx.credential) throw new RoomgateError("caller_unauthenticated");
+  // The verifier refuses a revoked or expired token, so what passes here is live now.
+  const access = await verifier.verify(ctx.credential);
+  requireWatchGrant(access.token, access.effectiveVideo, room, identity);
+  return access.token;
 }

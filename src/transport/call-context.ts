@@ -6,6 +6,15 @@ export interface CallContext {
   signal: AbortSignal;
 }
 
+/**
+ * A server stream that can wake the transport while it waits on a slow reader:
+ * when `interrupted` fires, the transport stops waiting and asks the stream for its
+ * next step at once (which is how a stream ends promptly, e.g. on revocation).
+ */
+export interface InterruptibleStream<T> extends AsyncIterable<T> {
+  readonly interrupted: AbortSignal;
+}
+
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** Extracts the bearer credential from an authorization header value. */

@@ -1,11 +1,11 @@
-import { once } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { invalidArgument, RoomgateError } from "../core/errors.js";
 import type { Logger } from "../log.js";
-import { bearerCredential, type CallContext } from "./call-context.js";
+import { bearerCredential, type CallContext, type InterruptibleStream } from "./call-context.js";
 import type { CallTracker } from "./call-tracker.js";
+import type { SendBudget } from "./send-budget.js";
 import { toGrpcStatus } from "./status.js";
 
 type In<M extends GenServiceMethods[string]> = MessageShape<M["input"]>;
@@ -26,15 +26,26 @@ const identity = (b: Buffer): Buffer => b;
 /** The implementation type of a generated service constant, e.g. `ImplOf<typeof TokenService>`. */
 export type ImplOf<T> = T extends GenService<infer S> ? ServiceImpl<S> : never;
 
-/** grpc-js method definition for a protobuf-es method (requests stay bytes until the handler decodes them). */
-function serverMethod(m: DescMethod): grpc.MethodDefinition<Buffer, unknown> {
+/**
+ * grpc-js method definition for a protobuf-es method (requests stay bytes until the handler decodes them).
+ * A stream's response is encoded once per message object: a handler that sends one object to many
+ * streams (a watched participant's update to all its watchers) pays for one encoding, not one per stream.
+ */
+function serverMethod(m: DescMethod): grpc.MethodDefinition<Buffer, unknown> & { responseSerialize: (msg: unknown) => Buffer } {
+  const encode = (msg: unknown): Buffer => asBuffer(toBinary(m.output, msg as MessageShape<DescMessage>));
+  const encoded = new WeakMap<object, Buffer>();
+  const encodeShared = (msg: unknown): Buffer => {
+    let bytes = encoded.get(msg as object);
+    if (!bytes) encoded.set(msg as object, (bytes = encode(msg)));
+    return bytes;
+  };
   return {
     path: `/${m.parent.typeName}/${m.name}`,
     requestStream: false,
     responseStream: m.methodKind === "server_streaming",
     requestSerialize: identity,
     requestDeserialize: identity,
-    responseSerialize: (msg) => asBuffer(toBinary(m.output, msg as MessageShape<DescMessage>)),
+    responseSerialize: m.methodKind === "server_streaming" ? encodeShared : encode,
     responseDeserialize: (b: Buffer) => fromBinary(m.output, b),
     originalName: m.localName,
   };
@@ -97,7 +108,7 @@ export function addGrpcService<S extends GenServiceMethods>(
   server: grpc.Server,
   service: GenService<S>,
   impl: ServiceImpl<S>,
-  deps: { log: Logger; shutdown: AbortSignal; calls: CallTracker },
+  deps: { log: Logger; shutdown: AbortSignal; calls: CallTracker; sendBudget?: SendBudget },
 ): void {
   const desc = service as unknown as DescService;
   const definition: Record<string, grpc.MethodDefinition<Buffer, unknown>> = {};
@@ -105,7 +116,8 @@ export function addGrpcService<S extends GenServiceMethods>(
   for (const m of desc.methods) {
     const fn = (impl as Record<string, unknown>)[m.localName] as (req: unknown, ctx: CallContext) => unknown;
     const method = `${desc.typeName}/${m.name}`;
-    definition[m.localName] = serverMethod(m);
+    const def = serverMethod(m);
+    definition[m.localName] = def;
     if (m.methodKind === "unary") {
       handlers[m.localName] = (call: grpc.ServerUnaryCall<Buffer, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const ctx = new LazyCallContext(call, deps.shutdown);
@@ -128,7 +140,8 @@ export function addGrpcService<S extends GenServiceMethods>(
       handlers[m.localName] = (call: grpc.ServerWritableStream<Buffer, unknown>) => {
         const ctx = new LazyCallContext(call, deps.shutdown);
         const finished = deps.calls.begin();
-        pump(call, () => fn(decode(m, call.request), ctx) as AsyncIterable<unknown>, ctx.signal)
+        const out: StreamOutput = { call, size: (msg) => def.responseSerialize(msg).length, ...(deps.sendBudget && { budget: deps.sendBudget }) };
+        pump(out, () => fn(decode(m, call.request), ctx) as AsyncIterable<unknown> & Partial<InterruptibleStream<unknown>>, ctx.signal)
           .then(() => {
             // A stream cut short by shutdown must not look like a normal end: the watcher should reconnect.
             if (deps.shutdown.aborted && !call.cancelled) throw new RoomgateError("server_shutting_down");
@@ -146,18 +159,69 @@ export function addGrpcService<S extends GenServiceMethods>(
   server.addService(definition as grpc.ServiceDefinition, handlers);
 }
 
-async function pump(call: grpc.ServerWritableStream<Buffer, unknown>, open: () => AsyncIterable<unknown>, signal: AbortSignal): Promise<void> {
-  for await (const msg of open()) {
-    if (signal.aborted) return;
-    // Respect HTTP/2 flow control so a slow watcher buffers in the kernel, not in our heap.
-    if (call.write(msg)) continue;
-    try {
-      await once(call, "drain", { signal });
-    } catch (err) {
+/** Where a stream's messages go, and how their unsent bytes are counted. */
+interface StreamOutput {
+  call: grpc.ServerWritableStream<Buffer, unknown>;
+  /** Encoded size of a message (encoded once; grpc-js reuses the bytes). */
+  size(msg: unknown): number;
+  budget?: SendBudget;
+}
+
+/**
+ * Writes a stream's messages one at a time: the next is taken from the handler only once
+ * HTTP/2 has taken the previous one, so a client that does not read holds one message in
+ * the transport and the rest wait (bounded, coalesced) in the handler. While waiting,
+ * `interrupted` lets the handler end the stream at once, not only when the client reads.
+ */
+async function pump(out: StreamOutput, open: () => AsyncIterable<unknown> & Partial<InterruptibleStream<unknown>>, signal: AbortSignal): Promise<void> {
+  const stream = open();
+  const it = stream[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) {
+        finished = true;
+        return;
+      }
       if (signal.aborted) return;
-      throw err;
+      // Interrupted between producing the message and now: the handler withdraws it (and ends the stream).
+      if (stream.interrupted?.aborted) continue;
+      await written(out, r.value, [signal, stream.interrupted]);
+      if (signal.aborted) return;
     }
+  } catch (err) {
+    finished = true;
+    throw err;
+  } finally {
+    // A stream left at a yield (the call went away) runs its cleanup now.
+    if (!finished) await it.return?.();
   }
+}
+
+// Resolves when HTTP/2 has taken the message, or when any of the signals fires first. The message's
+// bytes count against the budget until HTTP/2 has sent them or the call is gone, whichever is first.
+function written(out: StreamOutput, msg: unknown, signals: Array<AbortSignal | undefined>): Promise<void> {
+  const { call } = out;
+  const release = out.budget?.hold(out.size(msg));
+  const sent = (): void => {
+    release?.();
+    call.off("cancelled", sent);
+  };
+  if (release) call.once("cancelled", sent);
+  return new Promise((resolve) => {
+    const live = signals.filter((s): s is AbortSignal => s !== undefined);
+    const done = (): void => {
+      for (const s of live) s.removeEventListener("abort", done);
+      resolve();
+    };
+    for (const s of live) s.addEventListener("abort", done, { once: true });
+    call.write(msg, () => {
+      sent();
+      done();
+    });
+    if (live.some((s) => s.aborted)) done();
+  });
 }
 
 /** A generic grpc-js client constructor for a protobuf-es service (tests, CLI, benchmarks). */

@@ -13,6 +13,7 @@ const GRPC_CODE: Record<ErrorCode, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
   NOT_FOUND: grpc.status.NOT_FOUND,
   UNAVAILABLE: grpc.status.UNAVAILABLE,
+  RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
   INTERNAL: grpc.status.INTERNAL,
 };
 
@@ -25,6 +26,7 @@ export const TWIRP_STATUS = {
   not_found: 404,
   bad_route: 404,
   unavailable: 503,
+  resource_exhausted: 429,
   internal: 500,
 } as const;
 /** A Twirp error code roomgate emits. */
@@ -36,6 +38,7 @@ const TWIRP_CODE: Record<ErrorCode, TwirpCode> = {
   INVALID_ARGUMENT: "invalid_argument",
   NOT_FOUND: "not_found",
   UNAVAILABLE: "unavailable",
+  RESOURCE_EXHAUSTED: "resource_exhausted",
   INTERNAL: "internal",
 };
 

@@ -334,6 +334,32 @@ describe("participant watch", () => {
     expect(w.err()).toBe("");
   });
 
+  it("signs a fresh admin token and watches on when the one it signed expires (a stream lives only as long as its token)", async () => {
+    const w = cli();
+    // A server on the CLI's own clock, so moving that clock expires the admin token the CLI signed.
+    const dir = mkdtempSync(join(tmpdir(), "roomgate-cli-watch-expiry-"));
+    const own = await startTestServer(dir, {}, w.clock);
+    try {
+      const ownAddress = `127.0.0.1:${own.server.grpcPort}`;
+      const client = new (grpcClientFor(ParticipantService))(ownAddress, grpc.credentials.createInsecure());
+      const joinTok = mintToken(createHmacKey(API_KEY, API_SECRET), { grants: { identity: "lea", video: { roomJoin: true, room: "expiry-room" } }, ttlSeconds: 7200 }, nowSeconds(w.clock)).token;
+      await callUnary(client, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token: joinTok }));
+      client.close();
+      const watching = w.run("participant", "watch", "--server", ownAddress, "--room", "expiry-room", "--identity", "lea");
+      await waitFor(() => lines(w).length >= 1, "the first token");
+      // Past the 10 min admin token plus the 60 s leeway: the server ends the stream, the CLI reconnects.
+      w.clock.advance(661_000);
+      await waitFor(() => lines(w).length >= 2, "the token after reconnecting");
+      expect(JSON.parse(lines(w)[1]!)).toMatchObject({ cause: "refreshed", version: 1 });
+      w.signals.get("SIGINT")!();
+      expect(await watching).toBe(0);
+      expect(w.err()).toBe("");
+    } finally {
+      await own.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("fails 1 with the reason when there is nobody to watch", async () => {
     const w = cli();
     expect(await w.run("participant", "watch", "--server", address, "--room", "watch-room-3", "--identity", "nobody")).toBe(1);

@@ -27,6 +27,10 @@ participants:
   max_name_bytes: 128
   max_metadata_bytes: 1024
   max_attributes_bytes: 2048
+  watch_buffer: 16
+  max_watchers_per_participant: 4
+  max_watch_streams: 500
+  max_watch_pending_bytes: 1048576
 log_level: debug
 max_request_bytes: 2097152
 `;
@@ -42,7 +46,10 @@ describe("parseConfigFile", () => {
       keyFile: "/etc/roomgate/keys.yaml",
       defaultKey: "APIone",
       tokens: { defaultTtlSeconds: 3600, maxTtlSeconds: 43200, leewaySeconds: 30, maxTokenBytes: 65536 },
-      participants: { refreshIntervalSeconds: 120, refreshTtlSeconds: 900, maxNameBytes: 128, maxMetadataBytes: 1024, maxAttributesBytes: 2048 },
+      participants: {
+        refreshIntervalSeconds: 120, refreshTtlSeconds: 900, maxNameBytes: 128, maxMetadataBytes: 1024, maxAttributesBytes: 2048,
+        watchBuffer: 16, maxWatchersPerParticipant: 4, maxWatchStreams: 500, maxWatchPendingBytes: 1048576,
+      },
       logLevel: "debug",
       maxRequestBytes: 2097152,
     });
@@ -105,6 +112,15 @@ describe("parseConfigFile", () => {
   it("wants positive whole byte counts", () => {
     expect(() => parseConfigFile("max_request_bytes: 1MiB\n", "c.yaml")).toThrow("max_request_bytes must be a positive whole number of bytes");
     expect(() => parseConfigFile("participants:\n  max_name_bytes: 0\n", "c.yaml")).toThrow("participants.max_name_bytes must be a positive");
+  });
+
+  it("wants positive whole numbers for the watch stream limits", () => {
+    for (const key of ["watch_buffer", "max_watchers_per_participant", "max_watch_streams"]) {
+      for (const bad of ["0", "-1", "2.5", "many", "1e400"]) {
+        expect(() => parseConfigFile(`participants:\n  ${key}: ${bad}\n`, "c.yaml")).toThrow(`c.yaml:2: participants.${key} must be a positive whole number`);
+      }
+    }
+    expect(parseConfigFile("participants:\n  max_watch_streams: 1\n", "c.yaml").participants).toEqual({ maxWatchStreams: 1 });
   });
 
   it("checks log levels", () => {

@@ -120,11 +120,14 @@ describe("precedence: flags > env > file > defaults", () => {
     const c = load({
       flags: { config: "c.yaml" },
       env: KEYED,
-      files: { "c.yaml": "tokens: {default_ttl: 1h, max_ttl: 2h, leeway: 10s, max_token_bytes: 4096}\nparticipants: {refresh_interval: 1m, max_name_bytes: 64}\nmax_request_bytes: 1048576\n" },
+      files: { "c.yaml": "tokens: {default_ttl: 1h, max_ttl: 2h, leeway: 10s, max_token_bytes: 4096}\nparticipants: {refresh_interval: 1m, max_name_bytes: 64, watch_buffer: 4, max_watchers_per_participant: 300}\nmax_request_bytes: 1048576\n" },
     });
     expect(c.mint).toEqual({ defaultTtlSeconds: 3600, maxTtlSeconds: 7200 });
     expect(c.policy).toEqual({ leewaySeconds: 10, maxTokenBytes: 4096 });
-    expect(c.participants).toEqual({ refreshIntervalSeconds: 60, refreshTtlSeconds: 600, limits: { ...DEFAULT_PARTICIPANT_SETTINGS.limits, nameBytes: 64 } });
+    expect(c.participants).toEqual({
+      refreshIntervalSeconds: 60, refreshTtlSeconds: 600, limits: { ...DEFAULT_PARTICIPANT_SETTINGS.limits, nameBytes: 64 },
+      watchBuffer: 4, maxWatchersPerParticipant: 300, maxWatchStreams: 10_000, maxWatchPendingBytes: 64 * 1024 * 1024,
+    });
   });
 
   it("reads clients' hashes from the file", () => {

@@ -26,6 +26,7 @@ const CONTRACT: Record<Reason, ErrorCode> = {
   invalid_argument: "INVALID_ARGUMENT",
   participant_not_found: "NOT_FOUND",
   store_unavailable: "UNAVAILABLE",
+  watch_limit: "RESOURCE_EXHAUSTED",
   // Beyond §6: a watch stream cut by shutdown, so watchers know to reconnect.
   server_shutting_down: "UNAVAILABLE",
   internal: "INTERNAL",

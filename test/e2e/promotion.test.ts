@@ -174,7 +174,8 @@ describe("the periodic refresh after a promotion (manual clock and timers)", () 
     const joinTok = hs256({ iss: API_KEY, sub: "pat", iat: T0, nbf: T0, exp: T0 + 900, video: { roomJoin: true, room, canPublish: false } }, API_SECRET);
     const admin = hs256({ iss: API_KEY, sub: "boss", iat: T0, nbf: T0, exp: T0 + 7200, video: { roomAdmin: true, room } }, API_SECRET);
     await mcalls.join(joinTok);
-    const watch = mcalls.watch(room, "pat", joinTok);
+    // Watched by the admin: a participant's own watch ends when the token it opened with expires (contract §9).
+    const watch = mcalls.watch(room, "pat", admin);
     await watch.next();
     await mcalls.update({ room, identity: "pat", permission: { canPublish: true, canSubscribe: true, canPublishData: true } }, admin);
     expect((await watch.next()).cause).toBe(EventCause.UPDATED);

@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
 import { manualClock, nowSeconds } from "../../src/core/clock.js";
 import { DEFAULT_PARTICIPANT_SETTINGS } from "../../src/config/server-config.js";
-import { createInProcessEvents, type ParticipantEvent } from "../../src/participants/events.js";
+import { createInProcessEvents } from "../../src/participants/events.js";
 import { createMemoryParticipantStore } from "../../src/participants/memory-store.js";
 import { createParticipantRegistry } from "../../src/participants/registry.js";
 import { createSqliteParticipantStore } from "../../src/participants/sqlite-store.js";
 import { createManualTimers } from "../../src/participants/timers.js";
+import type { WatchEvent } from "../../src/participants/watchers.js";
 import { harness, joinGrants, joinToken, tempDir, testKeys, T0_MS } from "./fixtures.js";
 
 const T0 = T0_MS / 1000;
@@ -14,7 +15,7 @@ describe("registry: watch and periodic refresh", () => {
   it("starts a watch with a fresh token, then streams changes and the removal", async () => {
     const h = await harness();
     await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
-    const seen: ParticipantEvent[] = [];
+    const seen: WatchEvent[] = [];
     const stop = await h.registry.watch("r1", "a", (e) => seen.push(e));
     await h.registry.update("r1", "a", { metadata: "m" });
     await h.registry.remove("r1", "a", false);
@@ -48,17 +49,20 @@ describe("registry: watch and periodic refresh", () => {
     await h.timers.advance(interval);
     expect(current).not.toHaveBeenCalled();
 
-    const seen: ParticipantEvent[] = [];
+    const seen: WatchEvent[] = [];
     const stop = await h.registry.watch("r1", "watched", (e) => seen.push(e));
     await h.timers.advance(interval - 1);
     expect(seen.map((e) => e.cause)).toEqual(["refreshed"]);
     await h.timers.advance(1);
     await h.timers.advance(interval);
+    // The token minted at T0+300 lives until the join token's T0+3600; at T0+600 it still has 3000/3300 s
+    // (>= 90 %) left and is pushed again, at T0+900 only 82 % and a new one is minted.
     expect(seen.map((e) => [e.cause, e.token!.issuedAt])).toEqual([
       ["refreshed", T0 + 300],
-      ["refreshed", T0 + 600],
+      ["refreshed", T0 + 300],
       ["refreshed", T0 + 900],
     ]);
+    expect(seen[1]!.token).toBe(seen[0]!.token);
     expect(current).toHaveBeenCalledTimes(3);
 
     stop();
@@ -150,3 +154,35 @@ function allOff() {
     recorder: false, canUpdateMetadata: false, agent: false, canSubscribeMetrics: false, canManageAgentSession: false,
   };
 }
+
+describe("registry: one token per participant version for all watchers", () => {
+  it("mints once per version and shares it with every watcher, also for watches that start later", async () => {
+    const h = await harness();
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
+    const seen: WatchEvent[][] = [[], [], []];
+    const stops = [];
+    for (const list of seen.slice(0, 2)) stops.push(await h.registry.watch("r1", "a", (e) => list.push(e)));
+    await h.registry.update("r1", "a", { metadata: "m" });
+    stops.push(await h.registry.watch("r1", "a", (e) => seen[2]!.push(e)));
+    const tokensOf = (list: WatchEvent[]) => list.map((e) => e.token);
+    expect(tokensOf(seen[1]!)).toEqual(tokensOf(seen[0]!));
+    expect(seen[1]![1]!.token).toBe(seen[0]![1]!.token);
+    // The later watch starts on version 2 with the very token the others got for it.
+    expect(seen[2]![0]!.token).toBe(seen[0]![1]!.token);
+    expect(seen[2]![0]!.participant.version).toBe(2);
+    for (const stop of stops) stop();
+    expect(h.registry.watchStreams).toBe(0);
+  });
+
+  it("the periodic refresh mints once per participant, not once per watcher", async () => {
+    const h = await harness();
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a"), 60));
+    const seen: WatchEvent[][] = [[], [], []];
+    for (const list of seen) await h.registry.watch("r1", "a", (e) => list.push(e));
+    await h.timers.advance(h.settings.refreshIntervalSeconds * 1000);
+    const refreshed = seen.map((list) => list[1]!.token);
+    expect(refreshed[0]!.issuedAt).toBe(T0 + 300);
+    expect(refreshed[1]).toBe(refreshed[0]);
+    expect(refreshed[2]).toBe(refreshed[0]);
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_TOKEN_POLICY, verifyJwt } from "../../src/core/jwt.js";
 import type { ParticipantPermission } from "../../src/core/grants.js";
 import type { ParticipantEvent } from "../../src/participants/events.js";
+import type { WatchEvent } from "../../src/participants/watchers.js";
 import { createMemoryParticipantStore } from "../../src/participants/memory-store.js";
 import { MAX_UPDATE_ATTEMPTS } from "../../src/participants/registry.js";
 import { DEFAULT_PARTICIPANT_SETTINGS } from "../../src/config/server-config.js";
@@ -28,7 +29,8 @@ describe("registry: join", () => {
     const v = verifyJwt(token.token, (k) => h.keys.current().get(k), T0_MS, DEFAULT_TOKEN_POLICY);
     expect(v.apiKey).toBe(API_KEY);
     expect(v.grants).toEqual({ identity: "a", name: "a-name", kind: "standard", metadata: "m", attributes: { k: "v" }, video: { roomJoin: true, room: "r1" } });
-    expect(seen.events).toEqual([{ cause: "joined", participant, token }]);
+    // Events carry no token: each process mints its watchers' tokens itself.
+    expect(seen.events).toEqual([{ cause: "joined", participant }]);
   });
 
   it("refuses tokens without roomJoin, room or identity", async () => {
@@ -85,13 +87,13 @@ describe("registry: update", () => {
     const h = await harness();
     const t = joinToken(h.keys, h.clock, joinGrants("a"));
     const joinJwt = (await h.registry.join(t)).token;
-    const seen = collect();
-    h.events.subscribe("r1", "a", seen.listener);
+    const seen: WatchEvent[] = [];
+    await h.registry.watch("r1", "a", (e) => seen.push(e));
     h.clock.advance(2000);
     const p = await h.registry.update("r1", "a", { permission: subscribeOnly, metadata: "meta" });
     expect(p).toMatchObject({ version: 2, metadata: "meta", adminPermission: { permission: subscribeOnly, atSec: T0_MS / 1000 + 2 }, updatedAtMs: T0_MS + 2000 });
-    expect(seen.events.map((e) => e.cause)).toEqual(["updated"]);
-    const payload = JSON.parse(Buffer.from(seen.events[0]!.token!.token.split(".")[1]!, "base64url").toString()) as { video: unknown };
+    expect(seen.map((e) => e.cause)).toEqual(["refreshed", "updated"]);
+    const payload = JSON.parse(Buffer.from(seen[1]!.token!.token.split(".")[1]!, "base64url").toString()) as { video: unknown };
     expect(payload.video).toEqual({
       roomJoin: true, room: "r1", canPublish: false, canSubscribe: true, canPublishData: false,
       canUpdateOwnMetadata: false, canSubscribeMetrics: false, canManageAgentSession: false,

@@ -3,7 +3,9 @@ import { nowSeconds } from "../../src/core/clock.js";
 import type { ClaimGrants } from "../../src/core/grants.js";
 import type { VerifiedToken } from "../../src/core/jwt.js";
 import { mintToken } from "../../src/core/minting.js";
-import { authenticateCaller, authorizeRoomAdmin, authorizeWatcher, isRoomAdmin } from "../../src/services/authorization.js";
+import {
+  authenticateCaller, authorizeRoomAdmin, authorizeWatcher, isRoomAdmin, requireJoinGrant, requireWatchGrant,
+} from "../../src/services/authorization.js";
 import type { CallContext } from "../../src/transport/call-context.js";
 import { API_KEY, harness, joinGrants, T0_MS } from "../participants/fixtures.js";
 import { hs256 } from "../support/raw-tokens.js";
@@ -62,10 +64,54 @@ describe("authorizeWatcher", () => {
     await expect(authorizeWatcher(s.h.verifier, s.ctx(anonymous), "r1", "")).rejects.toMatchObject({ reason: "grant_missing" });
   });
 
+  it("wants roomJoin in the participant's own token: an admin-only or subscribe-only token of the identity gets grant_missing", async () => {
+    const s = await setup();
+    const subscribeOnly = s.sign({ identity: "a", video: { room: "r1", canSubscribe: false } });
+    await expect(authorizeWatcher(s.h.verifier, s.ctx(subscribeOnly), "r1", "a")).rejects.toMatchObject({ reason: "grant_missing", code: "PERMISSION_DENIED", grant: "roomJoin" });
+    const adminElsewhere = s.sign({ identity: "a", video: { roomAdmin: true, room: "r2" } });
+    await expect(authorizeWatcher(s.h.verifier, s.ctx(adminElsewhere), "r1", "a")).rejects.toMatchObject({ reason: "grant_missing", grant: "roomAdmin" });
+  });
+
   it("refuses the participant's own token once revoked", async () => {
     const s = await setup();
     const own = s.sign(joinGrants("a"));
     await s.h.registry.remove("r1", "a", true);
     await expect(authorizeWatcher(s.h.verifier, s.ctx(own), "r1", "a")).rejects.toMatchObject({ reason: "token_revoked" });
+  });
+});
+
+describe("requireWatchGrant", () => {
+  const t = (identity: string, grants: ClaimGrants): VerifiedToken => ({ apiKey: API_KEY, identity, grants, expiresAt: T0 + 60 });
+  const outcome = (token: VerifiedToken, room: string, identity: string): string => {
+    try {
+      requireWatchGrant(token, token.grants.video, room, identity);
+      return "ok";
+    } catch (err) {
+      return `${(err as { reason: string }).reason} ${(err as { grant: string }).grant}`;
+    }
+  };
+
+  it("admits the room's admin for anyone in the room and the participant with roomJoin for itself", () => {
+    expect(outcome(t("boss", { video: { roomAdmin: true, room: "r1" } }), "r1", "a")).toBe("ok");
+    expect(outcome(t("a", { video: { roomJoin: true, room: "r1" } }), "r1", "a")).toBe("ok");
+    expect(outcome(t("a", { video: { roomJoin: true, room: "r1" } }), "r1", "b")).toBe("grant_missing roomAdmin");
+    expect(outcome(t("a", { video: { roomJoin: true, room: "r2" } }), "r1", "a")).toBe("grant_missing roomAdmin");
+    expect(outcome(t("a", { video: { room: "r1", canSubscribe: true } }), "r1", "a")).toBe("grant_missing roomJoin");
+    expect(outcome(t("boss", { video: { roomAdmin: true, room: "r2" } }), "r1", "a")).toBe("grant_missing roomAdmin");
+  });
+
+  it("judges the grant it is given, so a later check sees what holds then", () => {
+    const token = t("a", { video: { roomJoin: true, room: "r1" } });
+    expect(() => requireWatchGrant(token, { room: "r1" }, "r1", "a")).toThrow(expect.objectContaining({ reason: "grant_missing", grant: "roomJoin" }));
+    expect(() => requireWatchGrant(token, undefined, "r1", "a")).toThrow(expect.objectContaining({ reason: "grant_missing" }));
+  });
+});
+
+describe("requireJoinGrant", () => {
+  it("wants roomJoin for exactly that room", () => {
+    expect(() => requireJoinGrant({ roomJoin: true, room: "w" }, "w")).not.toThrow();
+    for (const video of [{ room: "w", canSubscribe: false }, { roomJoin: true, room: "W" }, { roomAdmin: true, room: "w" }, undefined]) {
+      expect(() => requireJoinGrant(video, "w")).toThrow(expect.objectContaining({ reason: "grant_missing", code: "PERMISSION_DENIED", grant: "roomJoin" }));
+    }
   });
 });

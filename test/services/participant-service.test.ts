@@ -3,7 +3,9 @@ import { describe, expect, it, vi } from "vitest";
 import { nowSeconds } from "../../src/core/clock.js";
 import type { ClaimGrants } from "../../src/core/grants.js";
 import { mintToken } from "../../src/core/minting.js";
-import { createParticipantService, MAX_QUEUED_EVENTS } from "../../src/services/participant-service.js";
+import { DEFAULT_PARTICIPANT_SETTINGS } from "../../src/config/server-config.js";
+import { createParticipantService } from "../../src/services/participant-service.js";
+import { createExpirySweep } from "../../src/services/watch-expiry.js";
 import type { CallContext } from "../../src/transport/call-context.js";
 import { ParticipantPermissionSchema, ParticipantKind, TrackSource } from "../../gen/roomgate/v1/grants_pb.js";
 import {
@@ -13,10 +15,13 @@ import {
 import { harness, joinGrants, type Harness, T0_MS } from "../participants/fixtures.js";
 
 const T0 = T0_MS / 1000;
+const MAX_QUEUED_EVENTS = DEFAULT_PARTICIPANT_SETTINGS.watchBuffer;
 
 async function setup() {
   const h = await harness();
-  const svc = createParticipantService({ registry: h.registry, verifier: h.verifier });
+  const svc = createParticipantService({
+    registry: h.registry, verifier: h.verifier, expiry: createExpirySweep(h.clock, h.timers), watchBuffer: h.settings.watchBuffer,
+  });
   const sign = (grants: ClaimGrants, ttl = 3600) => mintToken(h.keys.current().defaultKey, { grants, ttlSeconds: ttl }, nowSeconds(h.clock)).token;
   const ctx = (credential?: string, signal = new AbortController().signal): CallContext => (credential ? { credential, signal } : { signal });
   const admin = sign({ identity: "admin", video: { roomAdmin: true, room: "r1" } });
@@ -240,5 +245,129 @@ describe("ParticipantService: removing a participant that is not in the room", (
     const got = await s.svc.getParticipant({ $typeName: "roomgate.v1.GetParticipantRequest", room: "r1", identity: "a" }, s.ctx(s.admin));
     expect(got.participant).toMatchObject({ state: ParticipantState.REMOVED, version: 2n });
     await expect(s.svc.joinRoom(create(JoinRoomRequestSchema, { token }), s.ctx())).rejects.toMatchObject({ reason: "token_revoked" });
+  });
+});
+
+describe("ParticipantService: a watch stays authorized while open (contract §9)", () => {
+  const watch = (s: Awaited<ReturnType<typeof setup>>, credential: string, signal?: AbortSignal) => {
+    const stream = s.svc.watchParticipant(create(WatchParticipantRequestSchema, { room: "r1", identity: "a" }), s.ctx(credential, signal)) as AsyncIterable<WatchParticipantResponse> & { interrupted: AbortSignal };
+    return { it: stream[Symbol.asyncIterator](), interrupted: stream.interrupted };
+  };
+  const update = (s: Awaited<ReturnType<typeof setup>>, metadata: string, by = s.admin) =>
+    s.svc.updateParticipant(create(UpdateParticipantRequestSchema, { room: "r1", identity: "a", metadata }), s.ctx(by));
+
+  it("ends with token_revoked the moment the watcher's identity is revoked, before any further event", async () => {
+    const s = await setup();
+    await s.join("a");
+    const w = watch(s, s.admin);
+    await take(w.it, 1);
+    const other = s.sign({ identity: "other-admin", video: { roomAdmin: true, room: "r1" } });
+    await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "admin", revokeTokens: true }, s.ctx(other));
+    // The transport is woken at once, not at the next event.
+    expect(w.interrupted.aborted).toBe(true);
+    await update(s, "after", other);
+    await expect(w.it.next()).rejects.toMatchObject({ reason: "token_revoked", code: "UNAUTHENTICATED" });
+    expect(await w.it.next()).toEqual({ done: true, value: undefined });
+    expect(s.h.registry.watchStreams).toBe(0);
+  });
+
+  it("a transport interrupted before it wrote an event asks again and learns the stream ended, also for a removal", async () => {
+    const s = await setup();
+    await s.join("a");
+    const w = watch(s, s.admin);
+    await take(w.it, 1);
+    const other = s.sign({ identity: "other-admin", video: { roomAdmin: true, room: "r1" } });
+    await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "a", revokeTokens: false }, s.ctx(other));
+    const removal = await w.it.next();
+    expect(removal.value?.cause).toBe(EventCause.REMOVED);
+    // The watcher's token is revoked before the transport hands the removal over: it withdraws it.
+    await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "admin", revokeTokens: true }, s.ctx(other));
+    expect(w.interrupted.aborted).toBe(true);
+    await expect(w.it.next()).rejects.toMatchObject({ reason: "token_revoked" });
+  });
+
+  it("ends with token_expired at the first sweep after exp plus the leeway", async () => {
+    const s = await setup();
+    await s.join("a");
+    const shortAdmin = s.sign({ identity: "admin", video: { roomAdmin: true, room: "r1" } }, 120);
+    const w = watch(s, shortAdmin);
+    await take(w.it, 1);
+    s.h.clock.set((T0 + 178) * 1000);
+    await s.h.timers.advance(1000);
+    expect(w.interrupted.aborted).toBe(false);
+    await s.h.timers.advance(1000);
+    expect(w.interrupted.aborted).toBe(true);
+    await expect(w.it.next()).rejects.toMatchObject({ reason: "token_expired", code: "UNAUTHENTICATED" });
+    expect(s.h.registry.watchStreams).toBe(0);
+  });
+
+  it("checks every event against the watcher's token before handing it over, even before the sweep has run", async () => {
+    const s = await setup();
+    await s.join("a");
+    const shortAdmin = s.sign({ identity: "admin", video: { roomAdmin: true, room: "r1" } }, 120);
+    const w = watch(s, shortAdmin);
+    await take(w.it, 1);
+    // The clock passes the expiry but no timer fires: only the per-event check can stop this update.
+    s.h.clock.set((T0 + 180) * 1000);
+    await update(s, "late", s.sign({ identity: "admin2", video: { roomAdmin: true, room: "r1" } }));
+    await expect(w.it.next()).rejects.toMatchObject({ reason: "token_expired" });
+  });
+
+  it("counts open streams against the limits and releases them when a stream ends, however it ends", async () => {
+    const s = await setup();
+    await s.join("a");
+    const ac = new AbortController();
+    const a = watch(s, s.admin, ac.signal);
+    const b = watch(s, s.admin);
+    await take(a.it, 1);
+    await take(b.it, 1);
+    expect(s.h.registry.watchStreams).toBe(2);
+    const pending = a.it.next();
+    ac.abort();
+    expect(await pending).toEqual({ done: true, value: undefined });
+    expect(s.h.registry.watchStreams).toBe(1);
+    await s.svc.removeParticipant({ $typeName: "roomgate.v1.RemoveParticipantRequest", room: "r1", identity: "a", revokeTokens: false }, s.ctx(s.admin));
+    expect((await take(b.it, 2)).map((r) => r.cause)).toEqual([EventCause.REMOVED]);
+    expect(s.h.registry.watchStreams).toBe(0);
+  });
+
+  it("refuses a watcher beyond the per-participant limit with watch_limit, after authorization", async () => {
+    const s = await setup();
+    await s.join("a");
+    const open = [];
+    for (let i = 0; i < s.h.settings.maxWatchersPerParticipant; i++) {
+      const w = watch(s, s.admin);
+      await take(w.it, 1);
+      open.push(w);
+    }
+    await expect(watch(s, s.admin).it.next()).rejects.toMatchObject({ reason: "watch_limit", code: "RESOURCE_EXHAUSTED" });
+    // A caller without the grant learns nothing about the limit.
+    await expect(watch(s, s.sign(joinGrants("b"))).it.next()).rejects.toMatchObject({ reason: "grant_missing" });
+    for (const w of open) await w.it.return?.();
+    expect(s.h.registry.watchStreams).toBe(0);
+  });
+
+  it("hands every watcher of a version the same response (one token, one encoding)", async () => {
+    const s = await setup();
+    await s.join("a");
+    const w1 = watch(s, s.admin);
+    const w2 = watch(s, s.admin);
+    const [first1] = await take(w1.it, 1);
+    const [first2] = await take(w2.it, 1);
+    expect(first2).toBe(first1);
+    await update(s, "shared");
+    const [u1] = await take(w1.it, 1);
+    const [u2] = await take(w2.it, 1);
+    expect(u2).toBe(u1);
+    expect(u1!.token).not.toBe(first1!.token);
+  });
+});
+
+describe("ParticipantService: RefreshToken needs roomJoin for the room", () => {
+  it("refuses a token of an active participant that lacks roomJoin, with grant_missing", async () => {
+    const s = await setup();
+    await s.join("a");
+    const noJoin = s.sign({ identity: "a", video: { room: "r1", canSubscribe: false } });
+    await expect(s.svc.refreshToken(create(RefreshTokenRequestSchema, { token: noJoin }), s.ctx())).rejects.toMatchObject({ reason: "grant_missing", code: "PERMISSION_DENIED" });
   });
 });

@@ -10,6 +10,7 @@ const EXPECTED: Record<string, [grpc.status, number, string]> = {
   INVALID_ARGUMENT: [grpc.status.INVALID_ARGUMENT, 400, "invalid_argument"],
   NOT_FOUND: [grpc.status.NOT_FOUND, 404, "not_found"],
   UNAVAILABLE: [grpc.status.UNAVAILABLE, 503, "unavailable"],
+  RESOURCE_EXHAUSTED: [grpc.status.RESOURCE_EXHAUSTED, 429, "resource_exhausted"],
   INTERNAL: [grpc.status.INTERNAL, 500, "internal"],
 };
 

@@ -605,8 +605,19 @@ export const ParticipantService: GenService<{
    * periodically while the participant is active; it ends on removal.
    *
    * Caller: a token with `roomAdmin` for the room, or the participant's own
-   * valid token.
-   * Errors: as UpdateParticipant.
+   * valid token with `roomJoin` for the room. The stream is authorized for as
+   * long as it is open: every event is checked against the caller's token
+   * before it is sent, and nothing is sent once that token is revoked or
+   * expired (exp plus the leeway).
+   * Errors: as UpdateParticipant, before the first event; PERMISSION_DENIED
+   * `grant_missing` for the participant's own token without `roomJoin`;
+   * RESOURCE_EXHAUSTED `watch_limit` beyond the per-participant or per-server
+   * stream limits, or while unread responses fill the server's send budget.
+   * An open stream ends with UNAUTHENTICATED `token_revoked` when the caller's
+   * token is revoked, `token_expired` when it expires, and UNAVAILABLE
+   * `server_shutting_down` when the server stops.
+   * A client that does not read gets the newest events (older ones coalesce
+   * into them); versions never go backwards and the removal comes last.
    *
    * @generated from rpc roomgate.v1.ParticipantService.WatchParticipant
    */
@@ -620,8 +631,11 @@ export const ParticipantService: GenService<{
    * fresh one with the current permissions; for a token issued at or before
    * the latest admin permission update, with that update's permission.
    *
-   * Caller: the participant; the token is the credential.
-   * Errors: UNAUTHENTICATED with a `token_*` reason; NOT_FOUND
+   * Caller: the participant; the token is the credential and must grant
+   * `roomJoin` for its room.
+   * Errors: UNAUTHENTICATED with a `token_*` reason; PERMISSION_DENIED
+   * `grant_missing` for a token without `roomJoin` (an admin-only or
+   * subscribe-only token is never exchanged for a join token); NOT_FOUND
    * `participant_not_found` when the participant is not active.
    *
    * @generated from rpc roomgate.v1.ParticipantService.RefreshToken
