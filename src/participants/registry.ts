@@ -274,10 +274,10 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       return hub.total;
     },
   };
-  return {
-    ...registry,
-    // One update of a participant at a time in this process: concurrent ones would all read the
-    // same version and all but one conflict, each retry costing a store round (a group commit turn).
-    update: (room, identity, changes) => updates.run(`${room}\u0000${identity}`, () => registry.update(room, identity, changes)),
-  };
+  // One update of a participant at a time in this process: concurrent ones would all read the
+  // same version and all but one conflict, each retry costing a store round (a group commit turn).
+  // Wrapped in place, not spread into a new object, which would freeze the getters' values.
+  const applyOne = registry.update.bind(registry);
+  registry.update = (room, identity, changes) => updates.run(`${room}\u0000${identity}`, () => applyOne(room, identity, changes));
+  return registry;
 }
