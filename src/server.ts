@@ -9,7 +9,7 @@ import type { ServerConfig } from "./config/server-config.js";
 import type { Logger } from "./log.js";
 import { createInProcessEvents } from "./participants/events.js";
 import { createParticipantRegistry } from "./participants/registry.js";
-import { createSqliteParticipantStore } from "./participants/sqlite-store.js";
+import type { ParticipantStore } from "./participants/store.js";
 import { systemTimers, type Timers } from "./participants/timers.js";
 import { createParticipantService } from "./services/participant-service.js";
 import { createRoomServiceCompat } from "./services/room-service-compat.js";
@@ -21,7 +21,7 @@ import { splitHostPort } from "./transport/host-port.js";
 import { reflectionPackageDefinition } from "./transport/reflection.js";
 import { createTwirpRouter, LIVEKIT_JSON } from "./transport/twirp.js";
 import { file_health_v1_health } from "../gen/health/v1/health_pb.js";
-import { RoomService } from "../gen/livekit/room_service_pb.js";
+import { file_livekit_room_service, RoomService } from "../gen/livekit/room_service_pb.js";
 import { file_roomgate_v1_participant_service, ParticipantService } from "../gen/roomgate/v1/participant_service_pb.js";
 import { file_roomgate_v1_token_service, TokenService } from "../gen/roomgate/v1/token_service_pb.js";
 
@@ -48,9 +48,20 @@ export interface ServerDeps {
   timers?: Timers;
   /** How long a store write waits for another connection's lock (default 5 s); tests of a locked store shorten it. */
   storeBusyTimeoutMs?: number;
+  /** A participant store to use instead of the embedded SQLite one (roomgate/testing passes an in-memory store); the server closes it. */
+  participantStore?: ParticipantStore;
 }
 
-const SERVICE_NAMES = ["roomgate.v1.TokenService", "roomgate.v1.ParticipantService"];
+const SERVICE_NAMES = ["roomgate.v1.TokenService", "roomgate.v1.ParticipantService", "livekit.RoomService"];
+
+// Imported only when used: better-sqlite3 is a native module, and roomgate/testing (in-memory store) must load none.
+async function openSqliteStore(cfg: ServerConfig, deps: ServerDeps): Promise<ParticipantStore> {
+  const { createSqliteParticipantStore } = await import("./participants/sqlite-store.js");
+  return createSqliteParticipantStore({
+    dataDir: cfg.dataDir,
+    ...(deps.storeBusyTimeoutMs !== undefined && { busyTimeoutMs: deps.storeBusyTimeoutMs }),
+  });
+}
 
 function bindGrpc(server: grpc.Server, addr: string): Promise<number> {
   return new Promise((resolve, reject) =>
@@ -78,10 +89,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   setMaxListeners(0, shutdown.signal);
   const keys = createKeyProvider(deps.keyRing);
   // Participant plane: embedded store in the data directory, in-process fan-out, registry whose live state the verifier consults.
-  const participantStore = createSqliteParticipantStore({
-    dataDir: cfg.dataDir,
-    ...(deps.storeBusyTimeoutMs !== undefined && { busyTimeoutMs: deps.storeBusyTimeoutMs }),
-  });
+  const participantStore = deps.participantStore ?? (await openSqliteStore(cfg, deps));
   const registry = createParticipantRegistry({
     store: participantStore, events: createInProcessEvents(log), keys, clock: deps.clock,
     timers: deps.timers ?? systemTimers, settings: cfg.participants, log,
@@ -104,16 +112,18 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   addGrpcService(grpcServer, TokenService, tokenService, adapterDeps);
   const participantService = createParticipantService({ registry, verifier });
   addGrpcService(grpcServer, ParticipantService, participantService, adapterDeps);
+  const roomServiceCompat = createRoomServiceCompat({ registry, verifier });
+  addGrpcService(grpcServer, RoomService, roomServiceCompat, adapterDeps);
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICE_NAMES.map((n) => [n, "SERVING"])]));
   health.addToServer(grpcServer);
   new ReflectionService(
-    reflectionPackageDefinition(file_roomgate_v1_token_service, file_roomgate_v1_participant_service, file_health_v1_health),
+    reflectionPackageDefinition(file_roomgate_v1_token_service, file_roomgate_v1_participant_service, file_livekit_room_service, file_health_v1_health),
   ).addToServer(grpcServer);
 
   const twirp = createTwirpRouter({ log, maxRequestBytes: cfg.maxRequestBytes });
   twirp.add(TokenService, tokenService);
   twirp.add(ParticipantService, participantService);
-  twirp.add(RoomService, createRoomServiceCompat({ registry, verifier }), LIVEKIT_JSON);
+  twirp.add(RoomService, roomServiceCompat, LIVEKIT_JSON);
   const httpServer = http.createServer((req, res) => {
     twirp.handle(req, res).then(
       (handled) => {
