@@ -7,14 +7,19 @@ import { runCli } from "./run.js";
 
 // The entry point: the only module that reads process.env, process.argv and the wall clock.
 
+// The package root is two levels up from src/cli/ in a checkout, three from dist/src/cli/ in an installed package.
 function packageVersion(): string {
-  try {
-    const pkg: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-    const version = typeof pkg === "object" && pkg !== null && "version" in pkg ? pkg.version : undefined;
-    return typeof version === "string" ? version : "unknown";
-  } catch {
-    return "unknown";
+  for (const path of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg: unknown = JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
+      if (typeof pkg !== "object" || pkg === null || !("name" in pkg) || pkg.name !== "roomgate") continue;
+      const version = "version" in pkg ? pkg.version : undefined;
+      return typeof version === "string" ? version : "unknown";
+    } catch {
+      continue;
+    }
   }
+  return "unknown";
 }
 
 const context: CliContext = {
