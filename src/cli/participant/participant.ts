@@ -1,9 +1,9 @@
-import { usageError, type CliContext } from "./context.js";
+import { usageError, type CliContext } from "../context.js";
 import { PARTICIPANT_HELP } from "./help.js";
-import { runParticipantGet, runParticipantList, runParticipantRemove } from "./participant-commands.js";
-import { runParticipantJoin } from "./participant-join.js";
-import { runParticipantUpdate } from "./participant-update.js";
-import { runParticipantWatch } from "./participant-watch.js";
+import { runParticipantGet, runParticipantList, runParticipantRemove } from "./commands.js";
+import { runParticipantJoin } from "./join.js";
+import { runParticipantUpdate } from "./update.js";
+import { runParticipantWatch } from "./watch.js";
 
 const SUBCOMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
   join: runParticipantJoin,

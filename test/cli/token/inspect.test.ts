@@ -1,9 +1,9 @@
 import { AccessToken } from "livekit-server-sdk";
 import { describe, expect, it } from "vitest";
-import { createHmacKey } from "../../src/core/hmac-key.js";
-import { signJwt } from "../../src/core/jwt.js";
-import { RemoteCallError, type RemoteTokenService } from "../../src/cli/context.js";
-import { harness, NOW_MS } from "./cli-harness.js";
+import { createHmacKey } from "../../../src/core/hmac-key.js";
+import { signJwt } from "../../../src/core/jwt.js";
+import { Code, RoomgateError } from "../../../src/client/errors.js";
+import { fakeClient, harness, NOW_MS, type SeenCall } from "../cli-harness.js";
 
 const KEY = "APIinspect";
 const SECRET = "inspect-secret-0123456789-0123456789-xyz";
@@ -22,9 +22,9 @@ describe("token verify", () => {
     expect(JSON.parse(h.out())).toEqual({
       apiKey: KEY,
       identity: "alice",
-      issuedAt: NOW,
-      notBefore: NOW,
-      expiresAt: NOW + 600,
+      issuedAt: "2027-01-15T08:00:00Z",
+      notBefore: "2027-01-15T08:00:00Z",
+      expiresAt: "2027-01-15T08:10:00Z",
       grants: { identity: "alice", video: { roomJoin: true, room: "r", canPublish: false } },
     });
   });
@@ -50,7 +50,7 @@ describe("token verify", () => {
     const h = harness();
     expect(await h.run("token", "verify", "--api-key", KEY, "--api-secret", SECRET, make())).toBe(1);
     expect(h.out()).toBe("");
-    expect(h.err()).toContain(`token verification failed: ${reason}`);
+    expect(h.err()).toMatch(new RegExp(`^roomgate: ${reason}: [^\n]+\n$`));
     expect(h.err()).not.toContain(SECRET);
   });
 
@@ -59,35 +59,28 @@ describe("token verify", () => {
     expect(await h.run("token", "verify", "--api-key", KEY, "--api-secret", SECRET, token({ iss: KEY, exp: NOW - 59 }))).toBe(0);
   });
 
-  it("needs credentials (exit 1) and a TOKEN (exit 2)", async () => {
+  it("needs credentials and a TOKEN (usage errors, exit 2)", async () => {
     const h = harness();
-    expect(await h.run("token", "verify", GOOD)).toBe(1);
-    expect(h.err()).toContain("missing API key or secret");
+    expect(await h.run("token", "verify", GOOD)).toBe(2);
+    expect(h.err()).toContain("roomgate: usage: missing API key:");
     expect(await h.run("token", "verify", "--api-key", KEY, "--api-secret", SECRET)).toBe(2);
     expect(h.err()).toContain("missing TOKEN");
     expect(await h.run("token", "verify", "--api-key", KEY, "--api-secret", SECRET, GOOD, GOOD)).toBe(2);
   });
 
   it("--server asks VerifyToken and reports its reason", async () => {
-    const seen: string[] = [];
-    const remote = (fail: boolean): RemoteTokenService => ({
-      createToken: async () => {
-        throw new Error("unused");
-      },
-      verifyToken: async (t) => {
-        seen.push(t);
-        if (fail) throw new RemoteCallError("token_revoked", "token has been revoked");
-        return { apiKey: KEY, identity: "alice", grants: { identity: "alice" }, expiresAt: NOW + 1 };
-      },
-      close: () => {},
+    const seen: SeenCall[] = [];
+    const server = (fail: boolean) => fakeClient(seen, () => {
+      if (fail) throw new RoomgateError(Code.UNAUTHENTICATED, "token_revoked", "token has been revoked");
+      return { apiKey: KEY, claims: { identity: "alice" }, expiresAt: { seconds: BigInt(NOW + 1) } };
     });
-    const ok = harness({ connectTokenService: async () => remote(false) });
+    const ok = harness({ connect: async () => server(false) });
     expect(await ok.run("token", "verify", "--server", "127.0.0.1:7890", GOOD)).toBe(0);
-    expect(JSON.parse(ok.out())).toEqual({ apiKey: KEY, identity: "alice", expiresAt: NOW + 1, grants: { identity: "alice" } });
-    const bad = harness({ connectTokenService: async () => remote(true) });
+    expect(JSON.parse(ok.out())).toEqual({ apiKey: KEY, identity: "alice", expiresAt: new Date((NOW + 1) * 1000).toISOString().replace(".000Z", "Z"), grants: { identity: "alice" } });
+    const bad = harness({ connect: async () => server(true) });
     expect(await bad.run("token", "verify", "--server", "127.0.0.1:7890", GOOD)).toBe(1);
     expect(bad.err()).toBe("roomgate: token_revoked: token has been revoked\n");
-    expect(seen).toEqual([GOOD, GOOD]);
+    expect(seen.filter((c) => c.method === "VerifyToken").map((c) => (c.req as { token?: string }).token)).toEqual([GOOD, GOOD]);
     expect(await bad.run("token", "verify", "--server", "127.0.0.1:7890", "--api-secret", "s", GOOD)).toBe(2);
   });
 });

@@ -1,20 +1,20 @@
-import { parseGrants } from "../core/claims-codec.js";
-import { nowSeconds } from "../core/clock.js";
-import { parseDuration } from "../core/duration.js";
+import { parseGrants } from "../../core/claims-codec.js";
+import { nowSeconds } from "../../core/clock.js";
 import {
   isParticipantKind,
   isTrackSource,
   PARTICIPANT_KINDS,
   type ClaimGrants,
   type VideoGrant,
-} from "../core/grants.js";
-import { createHmacKey } from "../core/hmac-key.js";
-import { mintToken, type MintedToken } from "../core/minting.js";
-import { parseAttributes, parseFlags, triState, type Parsed } from "./args.js";
-import { CliError, usageError, type CliContext } from "./context.js";
-import { grantsJson, prettyJson } from "./format.js";
+} from "../../core/grants.js";
+import { createHmacKey } from "../../core/hmac-key.js";
+import { mintToken, type MintedToken } from "../../core/minting.js";
+import { parseAttributes, parseFlags, triState, type Parsed } from "../args.js";
+import { usageError, type CliContext } from "../context.js";
+import { grantsJson, prettyJson } from "../format.js";
 import { TOKEN_CREATE_HELP } from "./help.js";
-import { localCredentials, remoteService } from "./token-credentials.js";
+import { localCredentials, remoteService } from "./credentials.js";
+import { validForSeconds } from "./valid-for.js";
 
 const CMD = "token create";
 
@@ -42,6 +42,9 @@ const OPTIONS = {
   kind: { type: "string" },
   metadata: { type: "string" },
   attribute: { type: "string", multiple: true },
+  "attribute-file": { type: "string" },
+  agent: { type: "string" },
+  "job-metadata": { type: "string" },
   "valid-for": { type: "string", default: "5m" },
   grant: { type: "string" },
   json: { type: "boolean", short: "j" },
@@ -71,8 +74,8 @@ function checkSources(sources: readonly unknown[]): string[] {
   return sources as string[];
 }
 
-/** lk's --grant: JSON decoded into the video grant after the flags, then type-checked by the core codec. */
-function mergeGrantJson(video: VideoGrant, json: string): VideoGrant {
+/** lk's --grant: JSON decoded into the video grant after the flags, then type-checked by the core codec; unknown fields are ignored, as Go's json.Unmarshal ignores them, with a warning. */
+function mergeGrantJson(video: VideoGrant, json: string, warn: (text: string) => void): VideoGrant {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -85,7 +88,10 @@ function mergeGrantJson(video: VideoGrant, json: string): VideoGrant {
   const merged: Record<string, unknown> = { ...video };
   for (const [key, value] of Object.entries(parsed)) {
     const field = videoField(key);
-    if (!field) throw usageError(`--grant has an unknown VideoGrant field "${key}"`, CMD);
+    if (!field) {
+      warn(`--grant field ${JSON.stringify(key)} is not a VideoGrant field; ignored, as lk ignores it`);
+      continue;
+    }
     // Go's json.Unmarshal leaves a field alone when the JSON value is null.
     if (value === null) continue;
     try {
@@ -99,8 +105,41 @@ function mergeGrantJson(video: VideoGrant, json: string): VideoGrant {
   return parseGrants({ video: merged }).video ?? {};
 }
 
+/** lk's --attribute-file: a JSON object of string values, read before the --attribute flags (which win). */
+function attributeFile(path: string, readFile: (path: string) => string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    throw usageError(`--attribute-file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, CMD);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw usageError(`--attribute-file: ${path} is not valid JSON`, CMD);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== "string")) {
+    throw usageError(`--attribute-file: ${path} must hold a JSON object of string values`, CMD);
+  }
+  return parsed as Record<string, string>;
+}
+
+/** What building the claims may need from the process: files for --attribute-file, stderr for warnings. */
+export interface FlagIo {
+  readFile: (path: string) => string;
+  warn: (text: string) => void;
+}
+
+const NO_IO: FlagIo = {
+  readFile: () => {
+    throw new Error("no files here");
+  },
+  warn: () => {},
+};
+
 /** Builds the claims the flags describe; exported for tests. */
-export function grantsFromFlags(f: Flags): ClaimGrants {
+export function grantsFromFlags(f: Flags, io: FlagIo = NO_IO): ClaimGrants {
   const video: VideoGrant = {};
   if (f.create) video.roomCreate = true;
   if (f.list) video.roomList = true;
@@ -130,20 +169,22 @@ export function grantsFromFlags(f: Flags): ClaimGrants {
     if (!isParticipantKind(f.kind)) throw usageError(`invalid kind: ${f.kind} (one of ${PARTICIPANT_KINDS.join(", ")})`, CMD);
     g.kind = f.kind;
   }
-  g.video = f.grant === undefined ? video : mergeGrantJson(video, f.grant);
+  g.video = f.grant === undefined ? video : mergeGrantJson(video, f.grant, io.warn);
   if (f["sip-admin"] || f["sip-call"]) g.sip = { ...(f["sip-admin"] ? { admin: true } : {}), ...(f["sip-call"] ? { call: true } : {}) };
   if (f.inference) g.inference = { perform: true };
   if (f.metadata) g.metadata = f.metadata;
-  const attrs = f.attribute && f.attribute.length > 0 ? parseAttributes(f.attribute, CMD) : undefined;
-  if (attrs) g.attributes = attrs;
+  const attrs = {
+    ...(f["attribute-file"] !== undefined ? attributeFile(f["attribute-file"], io.readFile) : {}),
+    ...(f.attribute && f.attribute.length > 0 ? parseAttributes(f.attribute, CMD) : {}),
+  };
+  if (Object.keys(attrs).length > 0) g.attributes = attrs;
+  // lk's agent dispatch: a room configuration that sends the named agent a job when the room starts.
+  if (f["job-metadata"] !== undefined && f.agent === undefined) throw usageError("--job-metadata needs --agent", CMD);
+  if (f.agent !== undefined) {
+    if (!f.agent) throw usageError("--agent is empty", CMD);
+    g.roomConfig = { agents: [{ agentName: f.agent, ...(f["job-metadata"] ? { metadata: f["job-metadata"] } : {}) }] };
+  }
   return g;
-}
-
-function validFor(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined) throw usageError(`--valid-for: "${text}" is not a duration like 1h, 90m or 1h30m`, CMD);
-  if (ms < 1000) throw usageError("--valid-for must be at least 1s", CMD);
-  return Math.floor(ms / 1000);
 }
 
 function checkShape(f: Flags, g: ClaimGrants): void {
@@ -174,24 +215,29 @@ export async function runTokenCreate(args: string[], ctx: CliContext): Promise<n
     ctx.stdout(TOKEN_CREATE_HELP);
     return 0;
   }
-  const grants = grantsFromFlags(f);
+  const warn = (text: string) => ctx.stderr(`roomgate: warning: ${text}\n`);
+  const grants = grantsFromFlags(f, { readFile: ctx.readFile, warn });
   checkShape(f, grants);
-  const ttlSeconds = validFor(f["valid-for"]);
+  const ttlSeconds = validForSeconds(f["valid-for"], CMD);
 
   let minted: MintedToken;
   if (f.server !== undefined) {
     if (f["api-secret"] !== undefined) throw usageError("--api-secret is not used with --server (the server holds the secrets)", CMD);
     const credential = f.credential ?? ctx.env.ROOMGATE_CREDENTIAL;
-    if (!credential) throw new CliError("missing client credential: pass --credential or set ROOMGATE_CREDENTIAL");
+    if (!credential) throw usageError("missing client credential: pass --credential or set ROOMGATE_CREDENTIAL", CMD);
     const remote = await remoteService(ctx, f.server, CMD);
     try {
       minted = await remote.createToken({ grants, ttlSeconds, apiKey: f["api-key"] ?? "" }, credential);
     } finally {
       remote.close();
     }
+    const granted = minted.expiresAt - minted.notBefore;
+    if (granted < ttlSeconds) warn(`the server cut the lifetime to ${granted}s (its max_ttl or the client's policy); asked for ${ttlSeconds}s`);
+    // lk's line, on stderr so that stdout stays the token or the JSON.
+    ctx.stderr(`valid for (mins): ${Math.floor(granted / 60)}\n`);
   } else {
     if (f.credential !== undefined) throw usageError("--credential is only used with --server", CMD);
-    const { apiKey, apiSecret } = localCredentials(f, ctx);
+    const { apiKey, apiSecret } = localCredentials(f, ctx, CMD);
     // lk does not cap the lifetime; the requested ttl is both the default and the cap.
     minted = mintToken(createHmacKey(apiKey, apiSecret), { grants, ttlSeconds }, nowSeconds(ctx.clock), {
       defaultTtlSeconds: ttlSeconds,

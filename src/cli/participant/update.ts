@@ -1,11 +1,11 @@
-import { parseAttributes, parseFlags, type Parsed } from "./args.js";
-import { usageError, type CliContext, type ParticipantUpdateRequest } from "./context.js";
-import { prettyJson } from "./format.js";
+import { parseAttributes, parseFlags, type Parsed } from "../args.js";
+import { usageError, type CliContext, type ParticipantUpdateRequest } from "../context.js";
+import { prettyJson } from "../format.js";
 import { PARTICIPANT_UPDATE_HELP } from "./help.js";
-import { CONNECTION_OPTIONS, requireIdentity, requireRoom, withParticipants } from "./participant-connect.js";
-import { participantDetail, participantJson } from "./participant-format.js";
-import { hasPermissionFlags, parsePermissionJson, permissionFromFlags } from "./participant-permission.js";
-import { permissionWarning } from "./participant-permission-changes.js";
+import { CONNECTION_OPTIONS, requireIdentity, requireRoom, withParticipants } from "./connect.js";
+import { participantDetail, participantJson } from "./format.js";
+import { hasPermissionFlags, parsePermissionJson, permissionFromFlags } from "./permission.js";
+import { permissionWarning } from "./permission-changes.js";
 
 const CMD = "participant update";
 

@@ -1,5 +1,5 @@
-import type { ParticipantPermission } from "../core/grants.js";
-import type { PermissionFlags } from "./participant-permission.js";
+import type { ParticipantPermission } from "../../core/grants.js";
+import type { PermissionFlags } from "./permission.js";
 
 type BooleanField = Exclude<keyof ParticipantPermission, "canPublishSources">;
 

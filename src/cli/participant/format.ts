@@ -1,5 +1,5 @@
-import type { ParticipantPermission } from "../core/grants.js";
-import type { ParticipantView, WatchEvent } from "./context.js";
+import type { ParticipantPermission } from "../../core/grants.js";
+import type { ParticipantView, WatchEvent } from "../context.js";
 
 // Names, metadata and attributes come from other users; control characters would let them rewrite the terminal.
 function printable(text: string): string {
@@ -38,8 +38,8 @@ function attributeText(attrs: Record<string, string>): string {
 }
 
 /**
- * The JSON form: snake_case like the proto fields, with the permission in
- * LiveKit's camelCase so `jq .permission` feeds straight back into `--permission`.
+ * The JSON form: camelCase field names like the API's JSON (so `jq .permission`
+ * feeds straight back into `--permission`), times in RFC 3339.
  */
 export function participantJson(p: ParticipantView): Record<string, unknown> {
   return {
@@ -52,8 +52,8 @@ export function participantJson(p: ParticipantView): Record<string, unknown> {
     permission: p.permission,
     metadata: p.metadata,
     attributes: p.attributes,
-    joined_at: isoTime(p.joinedAtMs),
-    updated_at: isoTime(p.updatedAtMs),
+    joinedAt: isoTime(p.joinedAtMs),
+    updatedAt: isoTime(p.updatedAtMs),
   };
 }
 
@@ -98,7 +98,7 @@ export function watchLine(e: WatchEvent): string {
   return `${JSON.stringify({
     cause: e.cause,
     version: e.participant.version,
-    expires_at: e.expiresAt === undefined ? null : isoTime(e.expiresAt * 1000),
+    expiresAt: e.expiresAt === undefined ? null : isoTime(e.expiresAt * 1000),
     token: e.token || null,
   })}\n`;
 }

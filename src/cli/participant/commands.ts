@@ -1,9 +1,9 @@
-import { parseFlags } from "./args.js";
-import type { CliContext } from "./context.js";
-import { prettyJson } from "./format.js";
+import { parseFlags } from "../args.js";
+import type { CliContext } from "../context.js";
+import { prettyJson } from "../format.js";
 import { PARTICIPANT_GET_HELP, PARTICIPANT_LIST_HELP, PARTICIPANT_REMOVE_HELP } from "./help.js";
-import { CONNECTION_OPTIONS, requireIdentity, requireRoom, withParticipants } from "./participant-connect.js";
-import { participantDetail, participantJson, participantTable } from "./participant-format.js";
+import { CONNECTION_OPTIONS, requireIdentity, requireRoom, withParticipants } from "./connect.js";
+import { participantDetail, participantJson, participantTable } from "./format.js";
 
 const LIST_OPTIONS = { ...CONNECTION_OPTIONS, json: { type: "boolean", short: "j" } } as const;
 

@@ -1,8 +1,8 @@
-import { parseFlags } from "./args.js";
-import type { CliContext, WatchEvent } from "./context.js";
+import { parseFlags } from "../args.js";
+import type { CliContext, WatchEvent } from "../context.js";
 import { PARTICIPANT_WATCH_HELP } from "./help.js";
-import { CONNECTION_OPTIONS, requireIdentity, requireRoom, withParticipants } from "./participant-connect.js";
-import { watchLine } from "./participant-format.js";
+import { CONNECTION_OPTIONS, requireIdentity, requireRoom, withParticipants } from "./connect.js";
+import { watchLine } from "./format.js";
 
 const CMD = "participant watch";
 

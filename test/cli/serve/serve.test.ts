@@ -2,16 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { connectTokenService } from "../../src/cli/remote-token-service.js";
-import { hashCredential } from "../../src/core/credentials.js";
-import { systemClock } from "../../src/core/clock.js";
-import { startServer } from "../../src/server.js";
-import type { ServerConfig } from "../../src/config/server-config.js";
-import type { KeyRing } from "../../src/core/keys.js";
-import { createKeyProvider } from "../../src/core/keys.js";
-import { createClientHolder } from "../../src/services/token-service.js";
-import type { RunningServer, StartServer } from "../../src/cli/context.js";
-import { harness } from "./cli-harness.js";
+import { hashCredential } from "../../../src/core/credentials.js";
+import { startServer } from "../../../src/server.js";
+import type { ServerConfig } from "../../../src/config/server-config.js";
+import type { KeyRing } from "../../../src/core/keys.js";
+import { createKeyProvider } from "../../../src/core/keys.js";
+import { createClientHolder } from "../../../src/services/token-service.js";
+import type { RunningServer, StartServer } from "../../../src/cli/context.js";
+import { harness } from "../cli-harness.js";
 
 const LONG = "serve-secret-0123456789-0123456789-abcd";
 const LONG2 = "serve-secret-rotated-0123456789-012345";
@@ -160,10 +158,10 @@ describe("serve", () => {
     expect(h.removed).toEqual(["/tmp/roomgate-dev-test"]);
   });
 
-  it("configuration errors exit 1 with the message", async () => {
+  it("configuration errors exit 1 with the message, as one JSON log line (serve's stderr is its log)", async () => {
     const h = harness({ env: { LIVEKIT_KEYS: "APIshort: tiny" } });
     expect(await h.run("serve")).toBe(1);
-    expect(h.err()).toBe('roomgate: secret of API key "APIshort" is shorter than 32 bytes\n');
+    expect(h.err()).toBe('{"time":"2027-01-15T08:00:00.000Z","level":"error","msg":"secret of API key \\"APIshort\\" is shorter than 32 bytes","reason":"key_invalid"}\n');
     const dev = harness();
     expect(await dev.run("serve", "--dev", "--http-addr", "0.0.0.0:7891")).toBe(1);
     expect(dev.err()).toContain("--dev listens on loopback only");
@@ -220,7 +218,7 @@ describe("serve reloads clients on SIGHUP", () => {
   const configFile = (credential: string, name = "app") => `keys:\n  APIa: ${LONG}\nclients:\n  - {name: ${name}, sha256: ${hashCredential(credential)}}\n`;
 
   async function createToken(address: string, credential: string): Promise<{ code: number; err: string }> {
-    const c = harness({ connectTokenService: async (a) => connectTokenService(a, systemClock) });
+    const c = harness();
     c.clock.set(Date.now());
     const code = await c.run("token", "create", "--server", address, "--credential", credential, "--list", "--token-only");
     return { code, err: c.err() };
@@ -235,12 +233,12 @@ describe("serve reloads clients on SIGHUP", () => {
     try {
       await waitFor(() => h.err().includes('"msg":"serving"'), "the server");
       const address = `127.0.0.1:${server!.grpcPort}`;
-      expect(await createToken(address, "old-credential")).toEqual({ code: 0, err: "" });
+      expect(await createToken(address, "old-credential")).toEqual({ code: 0, err: "valid for (mins): 5\n" });
 
       files["roomgate.yaml"] = configFile("new-credential");
       h.signals.get("SIGHUP")!();
       expect(await createToken(address, "old-credential")).toEqual({ code: 1, err: "roomgate: caller_unauthenticated: caller credentials are missing or invalid\n" });
-      expect(await createToken(address, "new-credential")).toEqual({ code: 0, err: "" });
+      expect(await createToken(address, "new-credential")).toEqual({ code: 0, err: "valid for (mins): 5\n" });
 
       const keys = server!.keys.current();
       files["roomgate.yaml"] = `${configFile("newer-credential")}clients_typo: 1\n`;
@@ -248,7 +246,7 @@ describe("serve reloads clients on SIGHUP", () => {
       const failed = lines(h.err()).find((l) => l.level === "error")!;
       expect(failed.msg).toBe("reload failed; keeping the current API keys and clients");
       expect(failed.error).toContain('roomgate.yaml:5: unknown key "clients_typo"');
-      expect(await createToken(address, "new-credential")).toEqual({ code: 0, err: "" });
+      expect(await createToken(address, "new-credential")).toEqual({ code: 0, err: "valid for (mins): 5\n" });
       expect((await createToken(address, "newer-credential")).code).toBe(1);
       expect(server!.keys.current()).toBe(keys);
       expect(h.err()).not.toContain(LONG);

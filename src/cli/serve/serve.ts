@@ -1,7 +1,7 @@
-import { loadKeyRing, loadServerConfig, reloadCredentials } from "../config/load-config.js";
-import { createLogger, type Logger } from "../log.js";
-import { parseFlags } from "./args.js";
-import { CliError, usageError, type CliContext, type RunningServer, type SignalName } from "./context.js";
+import { loadKeyRing, loadServerConfig, reloadCredentials } from "../../config/load-config.js";
+import { createLogger, type Logger } from "../../log.js";
+import { parseFlags } from "../args.js";
+import { CliError, usageError, type CliContext, type RunningServer, type SignalName } from "../context.js";
 import { SERVE_HELP } from "./help.js";
 
 const OPTIONS = {
@@ -40,7 +40,8 @@ function reload(input: Parameters<typeof reloadCredentials>[0], server: RunningS
 
 /**
  * `roomgate serve`: resolves the configuration, starts the server, reloads
- * keys and clients on SIGHUP and closes gracefully on SIGTERM/SIGINT. Resolves with the
+ * keys and clients on SIGHUP and closes gracefully on SIGTERM/SIGINT (or when the npx/npm
+ * launcher that started it exits). Resolves with the
  * exit code once the server has closed.
  */
 export async function runServe(args: string[], ctx: CliContext): Promise<number> {
@@ -85,7 +86,7 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
   return new Promise<number>((resolve) => {
     const unsubscribe: (() => void)[] = [];
     let closing = false;
-    const shutdown = (signal: SignalName) => {
+    const shutdown = (signal: SignalName | "parent exited") => {
       if (closing) return;
       closing = true;
       log.info("shutting down", { signal });
@@ -104,6 +105,8 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     unsubscribe.push(ctx.onSignal("SIGHUP", () => reload({ flags, env: ctx.env, readFile: ctx.readFile }, server, log)));
     unsubscribe.push(ctx.onSignal("SIGTERM", () => shutdown("SIGTERM")));
     unsubscribe.push(ctx.onSignal("SIGINT", () => shutdown("SIGINT")));
+    // npx/npm run do not pass a SIGTERM on to this process; their exit orphans it, which is the same request.
+    if (ctx.onOrphaned) unsubscribe.push(ctx.onOrphaned(() => shutdown("parent exited")));
     // Logged only once the handlers are in place, so whoever waits for this line may signal at once.
     log.info("serving", { pid: ctx.pid, dataDir: config.dataDir, apiKeys: server.keys.current().apiKeys });
     if (config.dev) log.warn("dev mode: the well-known dev key and client credential are accepted; never expose this server", { apiKey: "devkey" });

@@ -1,6 +1,6 @@
-import { isTrackSource, toPermission, TRACK_SOURCES, type ParticipantPermission, type TrackSourceName, type VideoGrant } from "../core/grants.js";
-import { triState } from "./args.js";
-import { usageError } from "./context.js";
+import { isTrackSource, toPermission, TRACK_SOURCES, type ParticipantPermission, type TrackSourceName, type VideoGrant } from "../../core/grants.js";
+import { triState } from "../args.js";
+import { usageError } from "../context.js";
 
 const PERMISSION_FIELDS = [
   "canSubscribe", "canPublish", "canPublishData", "canPublishSources", "hidden", "recorder",

@@ -1,34 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectTokenService } from "../../src/cli/remote-token-service.js";
-import { loadKeyRing, loadServerConfig } from "../../src/config/load-config.js";
-import { systemClock } from "../../src/core/clock.js";
-import { silentLogger } from "../../src/log.js";
-import { startServer } from "../../src/server.js";
-import { RemoteCallError, type RunningServer } from "../../src/cli/context.js";
-import { harness, payloadOf } from "./cli-harness.js";
+import { createRoomgateClient } from "../../../src/client/client.js";
+import { RoomgateError } from "../../../src/client/errors.js";
+import { remoteTokenService } from "../../../src/cli/token/remote.js";
+import { startTestServer, type TestServer } from "../../../src/testing/index.js";
+import { harness, payloadOf } from "../cli-harness.js";
 
-// The --server paths against a real roomgate on an ephemeral loopback port.
+// The --server paths against a real roomgate (roomgate/testing: dev key and client, in-memory store) on loopback.
 describe("token … --server against a running roomgate", () => {
-  let server: RunningServer;
+  let server: TestServer;
   let address: string;
 
   beforeAll(async () => {
-    const config = loadServerConfig({
-      flags: { dev: true, grpcAddr: "127.0.0.1:0", httpAddr: "127.0.0.1:0", data: "/nonexistent-unused" },
-      env: {},
-      readFile: () => "",
-      makeTempDir: () => "/nonexistent-unused",
-    });
-    server = await startServer(config, { logger: silentLogger, clock: systemClock, keyRing: loadKeyRing(config.keys, () => "") });
-    address = `127.0.0.1:${server.grpcPort}`;
+    server = await startTestServer();
+    address = server.grpcAddress;
   });
 
   afterAll(async () => {
-    await server?.close();
+    await server?.stop();
   });
 
   function live() {
-    const h = harness({ connectTokenService: async (a) => connectTokenService(a, systemClock) });
+    const h = harness();
     h.clock.set(Date.now());
     return h;
   }
@@ -61,16 +53,16 @@ describe("token … --server against a running roomgate", () => {
     expect(h.err()).toBe("roomgate: token_malformed: token is malformed\n");
   });
 
-  it("maps VerifyToken failures to a RemoteCallError with their reason", async () => {
-    const remote = connectTokenService(address, systemClock);
+  it("passes VerifyToken failures on as the client's RoomgateError with their reason", async () => {
+    const remote = remoteTokenService(createRoomgateClient({ address }));
     await expect(remote.verifyToken("not.a.token")).rejects.toMatchObject({ reason: "token_malformed", message: "token is malformed" });
-    await expect(remote.verifyToken("not.a.token")).rejects.toBeInstanceOf(RemoteCallError);
+    await expect(remote.verifyToken("not.a.token")).rejects.toBeInstanceOf(RoomgateError);
     remote.close();
   });
 
   it("says when the server cannot be reached", async () => {
     const h = live();
     expect(await h.run("token", "verify", "--server", "127.0.0.1:1", "x.y.z")).toBe(1);
-    expect(h.err()).toBe("roomgate: cannot reach roomgate at 127.0.0.1:1 (UNAVAILABLE)\n");
+    expect(h.err()).toBe("roomgate: unavailable: cannot reach roomgate at 127.0.0.1:1\n");
   });
 });

@@ -6,16 +6,15 @@ import { fileURLToPath } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectParticipantService } from "../../src/cli/remote-participant-service.js";
-import { connectTokenService } from "../../src/cli/remote-token-service.js";
-import { nowSeconds, systemClock } from "../../src/core/clock.js";
-import type { VideoGrant } from "../../src/core/grants.js";
-import { createHmacKey } from "../../src/core/hmac-key.js";
-import { mintToken } from "../../src/core/minting.js";
-import { callUnary, grpcClientFor } from "../../src/transport/grpc-adapter.js";
-import { JoinRoomRequestSchema, ParticipantService } from "../../gen/roomgate/v1/participant_service_pb.js";
-import { API_KEY, API_SECRET, startTestServer, type TestServer } from "../support/token-server.js";
-import { harness, payloadOf, type Harness } from "./cli-harness.js";
+import { createRoomgateClient } from "../../../src/client/client.js";
+import { nowSeconds, systemClock } from "../../../src/core/clock.js";
+import type { VideoGrant } from "../../../src/core/grants.js";
+import { createHmacKey } from "../../../src/core/hmac-key.js";
+import { mintToken } from "../../../src/core/minting.js";
+import { callUnary, grpcClientFor } from "../../../src/transport/grpc-adapter.js";
+import { JoinRoomRequestSchema, ParticipantService } from "../../../gen/roomgate/v1/participant_service_pb.js";
+import { API_KEY, API_SECRET, startTestServer, type TestServer } from "../../support/token-server.js";
+import { harness, recordingClient, payloadOf, type Harness } from "../cli-harness.js";
 
 // `roomgate participant …` in-process against a real roomgate on an ephemeral loopback port.
 // The server runs on the wall clock so that tokens the CLI mints (harness clock set to now) verify.
@@ -60,10 +59,7 @@ async function joinRoom(room: string, identity: string, video: VideoGrant = { ca
 function cli(env: Record<string, string> = { LIVEKIT_API_KEY: API_KEY, LIVEKIT_API_SECRET: API_SECRET }): Harness {
   const h = harness({
     env,
-    connectParticipantService: async (a, credential) => {
-      credentialsSeen.push(credential);
-      return connectParticipantService(a, credential, h.clock);
-    },
+    connect: async (o) => recordingClient(o.address, credentialsSeen),
   });
   h.clock.set(Date.now());
   return h;
@@ -84,10 +80,10 @@ describe("participant join", () => {
     const token = mint("jo", { roomJoin: true, room: "join-room", canPublish: false }, "Jo");
     const h = cli({});
     expect(await h.run("participant", "join", "--server", address, "--json", token)).toBe(0);
-    const out = jsonOf(h) as { participant: { identity: string; state: string; room: string }; token: string; expires_at: string };
+    const out = jsonOf(h) as { participant: { identity: string; state: string; room: string }; token: string; expiresAt: string };
     expect(out.participant).toMatchObject({ identity: "jo", room: "join-room", state: "active" });
     expect(payloadOf(out.token)).toMatchObject({ sub: "jo", identity: "jo", kind: "standard", video: { roomJoin: true, room: "join-room", canPublish: false } });
-    expect(Date.parse(out.expires_at)).toBeGreaterThan(Date.now());
+    expect(Date.parse(out.expiresAt)).toBeGreaterThan(Date.now());
 
     const only = cli({});
     expect(await only.run("participant", "join", "--server", address, "--token-only", token)).toBe(0);
@@ -252,9 +248,10 @@ describe("participant update with --can-* / --allow-source", () => {
     const gets: string[] = [];
     const h = harness({
       env: { LIVEKIT_API_KEY: API_KEY, LIVEKIT_API_SECRET: API_SECRET },
-      connectParticipantService: async (a, credential) => {
-        const remote = connectParticipantService(a, credential, h.clock);
-        return { ...remote, get: async (room, identity) => (gets.push(identity), remote.get(room, identity)) };
+      connect: async (o) => {
+        const client = createRoomgateClient(o);
+        const participants = { ...client.participants, getParticipant: ((req, opts) => (gets.push(req.identity ?? ""), client.participants.getParticipant(req, opts))) as typeof client.participants.getParticipant };
+        return { ...client, participants, close: () => client.close() };
       },
     });
     h.clock.set(Date.now());
@@ -274,8 +271,8 @@ describe("participant remove", () => {
     expect(await h.run("participant", "remove", "--server", address, "--room", "rm-room", "--identity", "hank", "--revoke-tokens")).toBe(0);
     expect(h.out()).toBe('Removed "hank" from room "rm-room"; its tokens issued until now are revoked.\n');
 
-    const verifier = connectTokenService(address, systemClock);
-    await expect(verifier.verifyToken(token)).rejects.toMatchObject({ reason: "token_revoked" });
+    const verifier = createRoomgateClient({ address });
+    await expect(verifier.tokens.verifyToken({ token })).rejects.toMatchObject({ reason: "token_revoked" });
     verifier.close();
 
     const l = cli();
@@ -291,8 +288,8 @@ describe("participant remove", () => {
     const h = cli();
     expect(await h.run("participant", "remove", "--server", address, "--room", "rm-room-2", "ivy")).toBe(0);
     expect(h.out()).toBe('Removed "ivy" from room "rm-room-2".\n');
-    const verifier = connectTokenService(address, systemClock);
-    await expect(verifier.verifyToken(token)).resolves.toMatchObject({ identity: "ivy" });
+    const verifier = createRoomgateClient({ address });
+    await expect(verifier.tokens.verifyToken({ token })).resolves.toMatchObject({ claims: { identity: "ivy" } });
     verifier.close();
   });
 });
@@ -303,10 +300,10 @@ describe("participant watch", () => {
     const w = cli();
     const watching = w.run("participant", "watch", "--server", address, "--room", "watch-room", "--identity", "jack");
     await waitFor(() => lines(w).length >= 1, "the first token");
-    const first = JSON.parse(lines(w)[0]!) as { cause: string; version: number; expires_at: string; token: string };
+    const first = JSON.parse(lines(w)[0]!) as { cause: string; version: number; expiresAt: string; token: string };
     expect(first).toMatchObject({ cause: "refreshed", version: 1 });
     expect(payloadOf(first.token)).toMatchObject({ sub: "jack", video: { canPublish: false } });
-    expect(Date.parse(first.expires_at) / 1000).toBe(payloadOf(first.token).exp);
+    expect(Date.parse(first.expiresAt) / 1000).toBe(payloadOf(first.token).exp);
 
     const u = cli();
     expect(await u.run("participant", "update", "--server", address, "--room", "watch-room", "--identity", "jack", "--can-publish", "true")).toBe(0);
@@ -318,7 +315,7 @@ describe("participant watch", () => {
     const r = cli();
     expect(await r.run("participant", "remove", "--server", address, "--room", "watch-room", "--identity", "jack")).toBe(0);
     expect(await watching).toBe(0);
-    expect(JSON.parse(lines(w).at(-1)!)).toEqual({ cause: "removed", version: 3, expires_at: null, token: null });
+    expect(JSON.parse(lines(w).at(-1)!)).toEqual({ cause: "removed", version: 3, expiresAt: null, token: null });
     expect(w.err()).toBe("");
     expect(w.signals.size).toBe(0);
   });
@@ -353,21 +350,22 @@ describe("participant errors", () => {
     await fails(["get", "--server", address, "--room", "err-room", "--identity", "nobody"], 1, "roomgate: participant_not_found: participant not found\n");
     const otherRoom = mint(undefined, { roomAdmin: true, room: "other-room" });
     await fails(["list", "--server", address, "--room", "err-room", "--token", otherRoom], 1, 'roomgate: grant_missing: permission denied: roomAdmin required for room "err-room"\n', {});
-    await fails(["list", "--server", address, "--room", "err-room", "--api-key", API_KEY, "--api-secret", "not-the-secret"], 1, "roomgate: token_signature_invalid: token signature is invalid\n");
+    await fails(["list", "--server", address, "--room", "err-room", "--api-key", API_KEY, "--api-secret", "not-the-secret"], 1,
+      `roomgate: token_signature_invalid: the server refused the admin token this command signed with API key "${API_KEY}" for room "err-room": token signature is invalid\n`);
     await fails(["list", "--server", address, "--room", "err-room", "--token", "not.a.token"], 1, "roomgate: token_malformed: token is malformed\n", {});
     await fails(["update", "--server", address, "--room", "err-room", "--identity", "nobody", "--name", "x"], 1, "roomgate: participant_not_found: participant not found\n");
   });
 
   it("says when the server cannot be reached (exit 1)", async () => {
-    await fails(["list", "--server", "127.0.0.1:1", "--room", "r"], 1, "roomgate: cannot reach roomgate at 127.0.0.1:1 (UNAVAILABLE)\n");
+    await fails(["list", "--server", "127.0.0.1:1", "--room", "r"], 1, "roomgate: unavailable: cannot reach roomgate at 127.0.0.1:1\n");
   });
 
-  it("exits 1 with a clear message when there are no credentials", async () => {
-    await fails(["list", "--server", address, "--room", "r"], 1,
-      "roomgate: missing credentials: pass --api-key and --api-secret (or set LIVEKIT_API_KEY and LIVEKIT_API_SECRET), or an admin token with --token (or ROOMGATE_TOKEN)\n", {});
+  it("exits 2 with a clear message when there are no credentials", async () => {
+    await fails(["list", "--server", address, "--room", "r"], 2,
+      "roomgate: usage: missing credentials: pass --api-key and --api-secret (or set LIVEKIT_API_KEY and LIVEKIT_API_SECRET), or an admin token with --token (or ROOMGATE_TOKEN)\nRun 'roomgate participant list --help' for usage.\n", {});
   });
 
-  const usage = (cmd: string, message: string) => `roomgate: ${message}\nRun 'roomgate participant ${cmd ? `${cmd} ` : ""}--help' for usage.\n`;
+  const usage = (cmd: string, message: string) => `roomgate: usage: ${message}\nRun 'roomgate participant ${cmd ? `${cmd} ` : ""}--help' for usage.\n`;
 
   it("exits 2 on flag mistakes, before touching the network or the credentials", async () => {
     const upd = ["update", "--room", "r", "--identity", "i"];
@@ -389,18 +387,21 @@ describe("participant errors", () => {
       [[...upd], usage("update", "nothing to update: pass --name, --metadata, --attribute, --permission or a --can-* / --allow-source flag")],
       [[...upd, "--attribute", "novalue"], usage("update", '--attribute must be KEY=VALUE (got "novalue")')],
       [["list", "--room", "r", "--token", "t", "--api-key", "k"], usage("list", "--token and --api-key/--api-secret are mutually exclusive")],
-      [["list", "--room", "r", "--server", "nohost"], usage("list", '--server must be HOST:PORT (got "nohost")')],
-      [["list", "--room", "r", "--server", "[::1]:99999"], usage("list", '--server must be HOST:PORT (got "[::1]:99999")')],
-      [["list", "--room", "r", "--server", "[roomgate]:7890"], usage("list", '--server must be HOST:PORT (got "[roomgate]:7890")')],
-      [["list", "--room", "r", "--server", ":7890"], usage("list", '--server must be HOST:PORT (got ":7890")')],
+      [["list", "--room", "r", "--server", "nohost"], usage("list", '--server must be HOST:PORT (gRPC) or an http(s):// URL (Twirp) (got "nohost")')],
+      [["list", "--room", "r", "--server", "[::1]:99999"], usage("list", '--server must be HOST:PORT (gRPC) or an http(s):// URL (Twirp) (got "[::1]:99999")')],
+      [["list", "--room", "r", "--server", "[roomgate]:7890"], usage("list", '--server must be HOST:PORT (gRPC) or an http(s):// URL (Twirp) (got "[roomgate]:7890")')],
+      [["list", "--room", "r", "--server", ":7890"], usage("list", '--server must be HOST:PORT (gRPC) or an http(s):// URL (Twirp) (got ":7890")')],
       [["frobnicate"], usage("", 'unknown subcommand "frobnicate" (join, list, get, update, remove or watch)')],
       [[], usage("", "missing subcommand: join, list, get, update, remove or watch")],
     ];
     for (const [argv, stderr] of cases) await fails(argv, 2, stderr);
   });
 
-  it("reports a bad ROOMGATE_SERVER by name", async () => {
-    await fails(["list", "--room", "r"], 2, usage("list", 'ROOMGATE_SERVER must be HOST:PORT (got "http://x")'), { ROOMGATE_SERVER: "http://x", LIVEKIT_API_KEY: API_KEY, LIVEKIT_API_SECRET: API_SECRET });
+  it("reports a bad ROOMGATE_SERVER or LIVEKIT_URL by name", async () => {
+    const keys = { LIVEKIT_API_KEY: API_KEY, LIVEKIT_API_SECRET: API_SECRET };
+    await fails(["list", "--room", "r"], 2, usage("list", 'ROOMGATE_SERVER must be HOST:PORT (gRPC) or an http(s):// URL (Twirp) (got "nohost")'), { ROOMGATE_SERVER: "nohost", ...keys });
+    await fails(["list", "--room", "r"], 2, usage("list", 'LIVEKIT_URL must be HOST:PORT (gRPC) or an http(s):// URL (Twirp) (got "x")'), { LIVEKIT_URL: "x", ...keys });
+    await fails(["list", "--room", "r"], 2, usage("list", 'LIVEKIT_URL must be a plain http(s)://HOST:PORT URL (got "http://h:1/?a=b")'), { LIVEKIT_URL: "http://h:1/?a=b", ...keys });
   });
 });
 
@@ -423,7 +424,7 @@ describe("participant help", () => {
 describe("bin/roomgate.js participant", () => {
   it("lists through the real entry point", async () => {
     await joinRoom("bin-room", "lena");
-    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const root = fileURLToPath(new URL("../../..", import.meta.url));
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("LIVEKIT_") && !k.startsWith("ROOMGATE_")));
     // Asynchronous on purpose: the server lives in this process and must keep answering.
     const child = spawn(process.execPath, ["bin/roomgate.js", "participant", "list", "--room", "bin-room", "--server", address, "--json"], {

@@ -1,7 +1,7 @@
-import { usageError, type CliContext } from "./context.js";
+import { usageError, type CliContext } from "../context.js";
 import { TOKEN_HELP } from "./help.js";
-import { runTokenCreate } from "./token-create.js";
-import { runTokenDecode, runTokenVerify } from "./token-inspect.js";
+import { runTokenCreate } from "./create.js";
+import { runTokenDecode, runTokenVerify } from "./inspect.js";
 
 const SUBCOMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
   create: runTokenCreate,

@@ -1,11 +1,10 @@
-import { createHmacKey } from "../core/hmac-key.js";
-import { RoomgateError } from "../core/errors.js";
-import { verifyJwt, type VerifiedToken } from "../core/jwt.js";
-import { parseFlags } from "./args.js";
-import { CliError, usageError, type CliContext } from "./context.js";
-import { grantsJson, prettyJson } from "./format.js";
+import { createHmacKey } from "../../core/hmac-key.js";
+import { verifyJwt, type VerifiedToken } from "../../core/jwt.js";
+import { parseFlags } from "../args.js";
+import { CliError, usageError, type CliContext } from "../context.js";
+import { grantsJson, prettyJson } from "../format.js";
 import { TOKEN_DECODE_HELP, TOKEN_VERIFY_HELP } from "./help.js";
-import { localCredentials, remoteService } from "./token-credentials.js";
+import { localCredentials, remoteService } from "./credentials.js";
 
 const VERIFY_OPTIONS = {
   "api-key": { type: "string" },
@@ -16,13 +15,15 @@ const VERIFY_OPTIONS = {
 
 const DECODE_OPTIONS = { help: { type: "boolean", short: "h" } } as const;
 
+const rfc3339 = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOString().replace(/\.000Z$/, "Z");
+
 function verifiedJson(v: VerifiedToken): Record<string, unknown> {
   return {
     apiKey: v.apiKey,
     identity: v.identity,
-    ...(v.issuedAt !== undefined ? { issuedAt: v.issuedAt } : {}),
-    ...(v.notBefore !== undefined ? { notBefore: v.notBefore } : {}),
-    expiresAt: v.expiresAt,
+    ...(v.issuedAt !== undefined ? { issuedAt: rfc3339(v.issuedAt) } : {}),
+    ...(v.notBefore !== undefined ? { notBefore: rfc3339(v.notBefore) } : {}),
+    expiresAt: rfc3339(v.expiresAt),
     grants: grantsJson(v.grants),
   };
 }
@@ -37,26 +38,21 @@ export async function runTokenVerify(args: string[], ctx: CliContext): Promise<n
   const token = positionals[0];
   if (!token) throw usageError("missing TOKEN", "token verify");
   let verified: VerifiedToken;
-  try {
-    if (f.server !== undefined) {
-      if (f["api-key"] !== undefined || f["api-secret"] !== undefined) {
-        throw usageError("--api-key and --api-secret are not used with --server", "token verify");
-      }
-      const remote = await remoteService(ctx, f.server, "token verify");
-      try {
-        verified = await remote.verifyToken(token);
-      } finally {
-        remote.close();
-      }
-    } else {
-      const { apiKey, apiSecret } = localCredentials(f, ctx);
-      const key = createHmacKey(apiKey, apiSecret);
-      verified = verifyJwt(token, (k) => (k === apiKey ? key : undefined), ctx.clock.nowMs());
+  if (f.server !== undefined) {
+    if (f["api-key"] !== undefined || f["api-secret"] !== undefined) {
+      throw usageError("--api-key and --api-secret are not used with --server", "token verify");
     }
-  } catch (err) {
-    // The reason is the stable part (contract §6); the message never echoes the token.
-    if (err instanceof RoomgateError) throw new CliError(`token verification failed: ${err.reason} (${err.message})`);
-    throw err;
+    const remote = await remoteService(ctx, f.server, "token verify");
+    try {
+      verified = await remote.verifyToken(token);
+    } finally {
+      remote.close();
+    }
+  } else {
+    const { apiKey, apiSecret } = localCredentials(f, ctx, "token verify");
+    const key = createHmacKey(apiKey, apiSecret);
+    // A refusal is printed as roomgate: <reason>: <message>; the message never echoes the token.
+    verified = verifyJwt(token, (k) => (k === apiKey ? key : undefined), ctx.clock.nowMs());
   }
   ctx.stdout(prettyJson(verifiedJson(verified)));
   return 0;
@@ -68,10 +64,10 @@ function decodePart(part: string, what: string): Record<string, unknown> {
     if (!/^[A-Za-z0-9_-]+$/.test(part)) throw new Error("not base64url");
     value = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
   } catch {
-    throw new CliError(`token is malformed: the ${what} is not base64url-encoded JSON`);
+    throw new CliError(`token is malformed: the ${what} is not base64url-encoded JSON`, 1, undefined, "token_malformed");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new CliError(`token is malformed: the ${what} is not a JSON object`);
+    throw new CliError(`token is malformed: the ${what} is not a JSON object`, 1, undefined, "token_malformed");
   }
   return value as Record<string, unknown>;
 }
@@ -89,7 +85,7 @@ export async function runTokenDecode(args: string[], ctx: CliContext): Promise<n
   const token = positionals[0];
   if (!token) throw usageError("missing TOKEN", "token decode");
   const parts = token.trim().split(".");
-  if (parts.length !== 3) throw new CliError("token is malformed: expected three dot-separated parts");
+  if (parts.length !== 3) throw new CliError("token is malformed: expected three dot-separated parts", 1, undefined, "token_malformed");
   ctx.stdout(prettyJson({ header: decodePart(parts[0]!, "header"), payload: decodePart(parts[1]!, "payload") }));
   return 0;
 }
