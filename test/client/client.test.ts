@@ -139,6 +139,15 @@ describe("watchParticipant", () => {
   });
 });
 
+describe("per-call signal", () => {
+  it.each([["gRPC", () => grpcClient], ["Twirp", () => twirpClient]])("an aborted signal cancels a unary call over %s", async (_name, client) => {
+    const ac = new AbortController();
+    ac.abort();
+    const err = await failure(client().tokens.verifyToken({ token: "x" }, { signal: ac.signal }));
+    expect([err.code, err.reason]).toEqual([Code.CANCELLED, "cancelled"]);
+  });
+});
+
 describe("transport failures", () => {
   let http1: Server;
   let http1Port: number;
