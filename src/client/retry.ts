@@ -32,7 +32,7 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /**
- * Runs `attempt` until it succeeds, fails with anything but UNAVAILABLE, runs
+ * Runs `attempt` until it succeeds, fails with anything but UNAVAILABLE (or with wrong_protocol), runs
  * out of attempts, or the next pause would pass the deadline; the last failure is thrown.
  */
 export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolicy, deadline: number | undefined, signal: AbortSignal | undefined): Promise<T> {
@@ -40,7 +40,8 @@ export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolic
     try {
       return await attempt();
     } catch (err) {
-      if (!(err instanceof RoomgateError) || err.code !== Code.UNAVAILABLE || n >= policy.attempts) throw err;
+      // A gRPC address that is an HTTP/1.1 port stays one: only a server that may come back is worth another try.
+      if (!(err instanceof RoomgateError) || err.code !== Code.UNAVAILABLE || err.reason === "wrong_protocol" || n >= policy.attempts) throw err;
       const backoff = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** (n - 1));
       const wait = backoff / 2 + Math.random() * (backoff / 2);
       if (deadline !== undefined && Date.now() + wait >= deadline) throw err;

@@ -59,6 +59,9 @@ describe("retry of UNAVAILABLE", () => {
     const t = flaky([unavailable(), unavailable(), unavailable(), unavailable(), unavailable()]);
     const err = await roomgateClientOn(t, { retry: fast }).tokens.verifyToken({ token: "t" }).catch((e: unknown) => e);
     expect([(err as RoomgateError).code, t.calls.get("VerifyToken")]).toEqual([Code.UNAVAILABLE, 4]);
+    const wrongPort = flaky([new RoomgateError(Code.UNAVAILABLE, "wrong_protocol", "speaks HTTP/1.1")]);
+    await roomgateClientOn(wrongPort, { retry: fast }).tokens.verifyToken({ token: "t" }).catch(() => undefined);
+    expect(wrongPort.calls.get("VerifyToken")).toBe(1);
     const denied = flaky([new RoomgateError(Code.UNAUTHENTICATED, "token_revoked", "revoked")]);
     await roomgateClientOn(denied, { retry: fast }).tokens.verifyToken({ token: "t" }).catch(() => undefined);
     expect(denied.calls.get("VerifyToken")).toBe(1);
