@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly: tsx's loader is registered first, then the entry is imported.
-import { register } from "tsx/esm/api";
+// In a checkout (src/ present) the TypeScript CLI runs through tsx's loader; an installed package runs the compiled dist/.
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/cli/main.ts");
+const source = new URL("../src/cli/main.ts", import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import(source.href);
+} else {
+  await import("../dist/src/cli/main.js");
+}

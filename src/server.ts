@@ -10,7 +10,7 @@ import type { Logger } from "./log.js";
 import { createInProcessEvents } from "./participants/events.js";
 import type { CommitStats } from "./participants/group-commit.js";
 import { createParticipantRegistry } from "./participants/registry.js";
-import { createSqliteParticipantStore } from "./participants/sqlite-store.js";
+import type { ParticipantStore } from "./participants/store.js";
 import { systemTimers, type Timers } from "./participants/timers.js";
 import { createParticipantService } from "./services/participant-service.js";
 import { createRoomServiceCompat } from "./services/room-service-compat.js";
@@ -25,7 +25,7 @@ import { splitHostPort } from "./transport/host-port.js";
 import { reflectionPackageDefinition } from "./transport/reflection.js";
 import { createTwirpRouter, LIVEKIT_ROUTES } from "./transport/twirp.js";
 import { file_health_v1_health } from "../gen/health/v1/health_pb.js";
-import { RoomService } from "../gen/livekit/room_service_pb.js";
+import { file_livekit_room_service, RoomService } from "../gen/livekit/room_service_pb.js";
 import { file_roomgate_v1_participant_service, ParticipantService } from "../gen/roomgate/v1/participant_service_pb.js";
 import { file_roomgate_v1_token_service, TokenService } from "../gen/roomgate/v1/token_service_pb.js";
 
@@ -54,9 +54,20 @@ export interface ServerDeps {
   timers?: Timers;
   /** How long a store write waits for another connection's lock (default 5 s); tests of a locked store shorten it. */
   storeBusyTimeoutMs?: number;
+  /** A participant store to use instead of the embedded SQLite one (roomgate/testing passes an in-memory store); the server closes it. */
+  participantStore?: ParticipantStore;
 }
 
-const SERVICE_NAMES = ["roomgate.v1.TokenService", "roomgate.v1.ParticipantService"];
+const SERVICE_NAMES = ["roomgate.v1.TokenService", "roomgate.v1.ParticipantService", "livekit.RoomService"];
+
+// Imported only when used: better-sqlite3 is a native module, and roomgate/testing (in-memory store) must load none.
+async function openSqliteStore(cfg: ServerConfig, deps: ServerDeps): Promise<ParticipantStore> {
+  const { createSqliteParticipantStore } = await import("./participants/sqlite-store.js");
+  return createSqliteParticipantStore({
+    dataDir: cfg.dataDir,
+    ...(deps.storeBusyTimeoutMs !== undefined && { busyTimeoutMs: deps.storeBusyTimeoutMs }),
+  });
+}
 
 function listenHttp(server: http.Server, addr: string): Promise<number> {
   const { host, port } = splitHostPort(addr);
@@ -78,10 +89,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   setMaxListeners(0, shutdown.signal);
   const keys = createKeyProvider(deps.keyRing);
   // Participant plane: embedded store in the data directory, in-process fan-out, registry whose live state the verifier consults.
-  const participantStore = createSqliteParticipantStore({
-    dataDir: cfg.dataDir,
-    ...(deps.storeBusyTimeoutMs !== undefined && { busyTimeoutMs: deps.storeBusyTimeoutMs }),
-  });
+  const participantStore = deps.participantStore ?? (await openSqliteStore(cfg, deps));
   const registry = createParticipantRegistry({
     store: participantStore, events: createInProcessEvents(log), keys, clock: deps.clock,
     timers: deps.timers ?? systemTimers, settings: cfg.participants, log,
@@ -107,16 +115,18 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
     registry, verifier, expiry: createExpirySweep(deps.clock, deps.timers ?? systemTimers), watchBuffer: cfg.participants.watchBuffer, sendBudget,
   });
   addGrpcService(grpcServer, ParticipantService, participantService, adapterDeps);
+  const roomServiceCompat = createRoomServiceCompat({ registry, verifier, limits: cfg.participants.limits });
+  addGrpcService(grpcServer, RoomService, roomServiceCompat, adapterDeps);
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICE_NAMES.map((n) => [n, "SERVING"])]));
   health.addToServer(grpcServer);
   new ReflectionService(
-    reflectionPackageDefinition(file_roomgate_v1_token_service, file_roomgate_v1_participant_service, file_health_v1_health),
+    reflectionPackageDefinition(file_roomgate_v1_token_service, file_roomgate_v1_participant_service, file_livekit_room_service, file_health_v1_health),
   ).addToServer(grpcServer);
 
   const twirp = createTwirpRouter({ log, maxRequestBytes: cfg.maxRequestBytes });
   twirp.add(TokenService, tokenService);
   twirp.add(ParticipantService, participantService);
-  twirp.add(RoomService, createRoomServiceCompat({ registry, verifier, limits: cfg.participants.limits }), LIVEKIT_ROUTES);
+  twirp.add(RoomService, roomServiceCompat, LIVEKIT_ROUTES);
   const httpServer = http.createServer(httpConnectionOptions(cfg.connections), (req, res) => {
     twirp.handle(req, res).then(
       (handled) => {
@@ -182,5 +192,5 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
     })();
     return closing;
   };
-  return { grpcPort, httpPort, keys, clients, close, commitStats: () => participantStore.commitStats() };
+  return { grpcPort, httpPort, keys, clients, close, commitStats: () => participantStore.commitStats?.() ?? { flushes: 0, writes: 0 } };
 }

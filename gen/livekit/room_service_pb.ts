@@ -5,6 +5,8 @@
 // The subset of LiveKit's RoomService that roomgate serves, with LiveKit's own
 // message names, field names and numbers, so that livekit-server-sdk's
 // RoomServiceClient works against roomgate unchanged (Twirp JSON and protobuf).
+// It is served on gRPC too (reflection lists it); there, failures carry
+// roomgate's status codes and reasons (roomgate-reason trailer) like roomgate.v1.
 // Names follow LiveKit, not buf's STANDARD style; see buf.yaml.
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";

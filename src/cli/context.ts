@@ -6,6 +6,7 @@ import type { Env } from "../config/load-config.js";
 import type { ReadFile } from "../config/key-file.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { RunningServer as Server, ServerDeps } from "../server.js";
+import type { RoomgateClient, RoomgateClientOptions } from "../client/client.js";
 
 /** What `serve` uses of a running server (src/server.ts): its ports, the key and client holders SIGHUP swaps, and close. */
 export type RunningServer = Pick<Server, "grpcPort" | "httpPort" | "keys" | "clients" | "close">;
@@ -16,11 +17,11 @@ export type StartServer = (config: ServerConfig, deps: Pick<ServerDeps, "logger"
 /** Signals `serve` reacts to. */
 export type SignalName = "SIGHUP" | "SIGTERM" | "SIGINT";
 
-/** What `token create|verify --server` needs from a running roomgate; implemented over gRPC. */
+/** What `token create|verify --server` needs from a running roomgate; implemented on roomgate/client. */
 export interface RemoteTokenService {
-  /** CreateToken with a client credential; the server picks the key when `apiKey` is empty. Rejects with a RemoteCallError. */
+  /** CreateToken with a client credential; the server picks the key when `apiKey` is empty. Rejects with the client's RoomgateError. */
   createToken(req: { grants: ClaimGrants; ttlSeconds: number; apiKey: string }, credential: string): Promise<MintedToken>;
-  /** VerifyToken; rejects with a RemoteCallError carrying the server's reason. */
+  /** VerifyToken; rejects with the client's RoomgateError carrying the server's reason. */
   verifyToken(token: string): Promise<VerifiedToken>;
   close(): void;
 }
@@ -65,12 +66,12 @@ export interface ParticipantUpdateRequest {
 
 /** An open WatchParticipant stream. */
 export interface WatchHandle {
-  /** Settles when the stream ends: resolves on a clean end or after `cancel`, rejects with a RemoteCallError. */
+  /** Settles when the stream ends: resolves on a clean end or after `cancel`, rejects with the client's RoomgateError. */
   done: Promise<void>;
   cancel(): void;
 }
 
-/** What `participant …` needs from a running roomgate, every call carrying one bearer credential; implemented over gRPC. */
+/** What `participant …` needs from a running roomgate, every call carrying one bearer credential; implemented on roomgate/client. */
 export interface RemoteParticipantService {
   /** JoinRoom with the participant's own token; returns the participant and its first refreshed token. */
   join(token: string): Promise<{ participant: ParticipantView; token: string; expiresAt?: number }>;
@@ -103,13 +104,16 @@ export interface CliContext {
   /** Subscribes to a process signal; returns the unsubscribe function. */
   onSignal: (signal: SignalName, handler: () => void) => () => void;
   startServer: StartServer;
-  /** Connects to a roomgate server at HOST:PORT; absent while no gRPC client is wired in. */
-  connectTokenService?: (address: string) => Promise<RemoteTokenService>;
-  /** Connects the participant commands to HOST:PORT with a bearer credential; absent while no gRPC client is wired in. */
-  connectParticipantService?: (address: string, credential: string) => Promise<RemoteParticipantService>;
+  /** Creates a roomgate/client for a server (HOST:PORT for gRPC, http(s):// for Twirp); loaded on demand. */
+  connect: (options: RoomgateClientOptions) => Promise<RoomgateClient>;
+  /**
+   * Calls `handler` once this process is orphaned (its parent exited); only
+   * wired in when a launcher that does not forward signals started it (npx, npm run).
+   */
+  onOrphaned?: (handler: () => void) => () => void;
 }
 
-/** A failure the CLI reports as one line on stderr with a chosen exit code. */
+/** A failure the CLI reports as `roomgate: <reason>: <message>` on stderr with a chosen exit code. */
 export class CliError extends Error {
   override readonly name = "CliError";
   constructor(
@@ -118,24 +122,14 @@ export class CliError extends Error {
     readonly exitCode: 1 | 2 = 1,
     /** The command whose --help to point at, for usage mistakes. */
     readonly command?: string,
+    /** The stable, scriptable part of the line: `usage` for usage mistakes. */
+    readonly reason: string = exitCode === 2 ? "usage" : "failed",
   ) {
     super(message);
   }
 }
 
-/** A usage mistake (exit code 2) that points at `roomgate <command> --help`. */
+/** A usage mistake (exit code 2, reason `usage`) that points at `roomgate <command> --help`. */
 export function usageError(message: string, command: string): CliError {
   return new CliError(message, 2, command);
-}
-
-/** A call a running roomgate refused or could not take; printed as `roomgate: <reason>: <message>`, exit code 1. */
-export class RemoteCallError extends Error {
-  override readonly name = "RemoteCallError";
-  constructor(
-    /** The server's `roomgate-reason` trailer; absent when the call never reached roomgate. */
-    readonly reason: string | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
 }

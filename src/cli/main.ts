@@ -7,14 +7,19 @@ import { runCli } from "./run.js";
 
 // The entry point: the only module that reads process.env, process.argv and the wall clock.
 
+// The package root is two levels up from src/cli/ in a checkout, three from dist/src/cli/ in an installed package.
 function packageVersion(): string {
-  try {
-    const pkg: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-    const version = typeof pkg === "object" && pkg !== null && "version" in pkg ? pkg.version : undefined;
-    return typeof version === "string" ? version : "unknown";
-  } catch {
-    return "unknown";
+  for (const path of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg: unknown = JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
+      if (typeof pkg !== "object" || pkg === null || !("name" in pkg) || pkg.name !== "roomgate") continue;
+      const version = "version" in pkg ? pkg.version : undefined;
+      return typeof version === "string" ? version : "unknown";
+    } catch {
+      continue;
+    }
   }
+  return "unknown";
 }
 
 const context: CliContext = {
@@ -33,10 +38,22 @@ const context: CliContext = {
   },
   // Loaded on demand so `token` commands start without gRPC, HTTP and the store.
   startServer: async (config, deps) => (await import("../server.js")).startServer(config, deps),
-  connectTokenService: async (address) => (await import("./remote-token-service.js")).connectTokenService(address, systemClock),
-  connectParticipantService: async (address, credential) =>
-    (await import("./remote-participant-service.js")).connectParticipantService(address, credential, systemClock),
+  connect: async (options) => (await import("../client/client.js")).createRoomgateClient(options),
+  // npx and npm run start the CLI under a shell that a SIGTERM to npm leaves orphaned: serve then stops by itself.
+  ...(process.env.npm_command !== undefined && { onOrphaned: watchParent }),
 };
+
+// The parent's pid changes (to init or a subreaper) when the parent exits; polled, unref'd, so it never holds the process.
+function watchParent(handler: () => void): () => void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    handler();
+  }, 500);
+  timer.unref();
+  return () => clearInterval(timer);
+}
 
 const code = await runCli(process.argv.slice(2), context);
 process.exitCode = code;

@@ -1,11 +1,12 @@
 import { ConfigError } from "../config/config-error.js";
 import { RoomgateError } from "../core/errors.js";
 import { KeyConfigError } from "../core/keys.js";
-import { CliError, RemoteCallError, usageError, type CliContext } from "./context.js";
+import { RoomgateError as ClientError } from "../client/errors.js";
+import { CliError, usageError, type CliContext } from "./context.js";
 import { MAIN_HELP } from "./help.js";
-import { runParticipant } from "./participant.js";
-import { runServe } from "./serve.js";
-import { runToken } from "./token.js";
+import { runParticipant } from "./participant/participant.js";
+import { runServe } from "./serve/serve.js";
+import { runToken } from "./token/token.js";
 
 /** A command: its arguments after the command name, the context, and the exit code it ends with. */
 export type Command = (args: string[], ctx: CliContext) => Promise<number>;
@@ -35,17 +36,17 @@ async function dispatch(argv: string[], ctx: CliContext): Promise<number> {
   return command(rest, ctx);
 }
 
-/** The message printed for a failure; errors of ours are written to never hold a secret or a token. */
-function describe(err: unknown): { message: string; code: number; hint?: string } {
+/** A failure as printed: a stable reason, the message, the exit code; errors of ours are written to never hold a secret or a token. */
+function describe(err: unknown): { reason: string; message: string; code: number; hint?: string } {
   if (err instanceof CliError) {
     const hint = err.command === undefined ? undefined : `Run 'roomgate ${err.command ? `${err.command} ` : ""}--help' for usage.`;
-    return { message: err.message, code: err.exitCode, ...(hint ? { hint } : {}) };
+    return { reason: err.reason, message: err.message, code: err.exitCode, ...(hint ? { hint } : {}) };
   }
-  if (err instanceof ConfigError || err instanceof KeyConfigError) return { message: err.message, code: 1 };
-  if (err instanceof RoomgateError) return { message: `${err.reason}: ${err.message}`, code: 1 };
-  // The server's reason is the stable, scriptable part, so it leads the message.
-  if (err instanceof RemoteCallError) return { message: `${err.reason ? `${err.reason}: ` : ""}${err.message}`, code: 1 };
-  return { message: `internal error: ${err instanceof Error ? err.message : String(err)}`, code: 1 };
+  if (err instanceof ConfigError) return { reason: "config_invalid", message: err.message, code: 1 };
+  if (err instanceof KeyConfigError) return { reason: "key_invalid", message: err.message, code: 1 };
+  // The server's reason (or the local verifier's) is the stable, scriptable part, so it leads the message.
+  if (err instanceof RoomgateError || err instanceof ClientError) return { reason: err.reason, message: err.message, code: 1 };
+  return { reason: "internal", message: `internal error: ${err instanceof Error ? err.message : String(err)}`, code: 1 };
 }
 
 /**
@@ -56,8 +57,10 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   try {
     return await dispatch(argv, ctx);
   } catch (err) {
-    const { message, code, hint } = describe(err);
-    ctx.stderr(`roomgate: ${message}\n${hint ? `${hint}\n` : ""}`);
+    const { reason, message, code, hint } = describe(err);
+    // serve's stderr is its JSON log, start-up failures included (contract §15).
+    if (argv[0] === "serve") ctx.stderr(`${JSON.stringify({ time: new Date(ctx.clock.nowMs()).toISOString(), level: "error", msg: message, reason, ...(hint && { hint }) })}\n`);
+    else ctx.stderr(`roomgate: ${reason}: ${message}\n${hint ? `${hint}\n` : ""}`);
     return code;
   }
 }

@@ -1,3 +1,4 @@
+import type { CommitStats } from "./group-commit.js";
 import type { LiveEntry, ParticipantRecord } from "./model.js";
 
 /** Outcome of an optimistic update. */
@@ -44,6 +45,8 @@ export interface ParticipantStore {
   revokedThrough(room: string, identity: string): Promise<number | undefined>;
   /** Everything token verification needs: admin permissions and watermarks. */
   loadLiveState(): Promise<LiveEntry[]>;
+  /** Durable commits and the writes they acknowledged, for stores that batch writes (the bench reads it). */
+  commitStats?(): CommitStats;
   /** Releases the backing store; later calls throw `store_unavailable`. */
   close(): Promise<void>;
 }

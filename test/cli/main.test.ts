@@ -34,11 +34,11 @@ describe("bin/roomgate.js", () => {
     expect((await new TokenVerifier(KEY, SECRET).verify(r.stdout.trim())).video).toEqual({ roomList: true });
   });
 
-  it("exits 2 on an unknown flag and 1 on missing credentials", () => {
+  it("exits 2 on an unknown flag and on missing credentials", () => {
     expect(roomgate(["token", "create", "--nope"]).status).toBe(2);
     const r = roomgate(["token", "create", "--list"]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain("missing API key or secret");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("roomgate: usage: missing API key:");
   });
 
   it("prints help and version", () => {

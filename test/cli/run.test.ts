@@ -22,7 +22,7 @@ describe("roomgate dispatch", () => {
   it("unknown commands and flags exit 2", async () => {
     const h = harness();
     expect(await h.run("mint")).toBe(2);
-    expect(h.err()).toBe("roomgate: unknown command \"mint\"\nRun 'roomgate --help' for usage.\n");
+    expect(h.err()).toBe("roomgate: usage: unknown command \"mint\"\nRun 'roomgate --help' for usage.\n");
     expect(await h.run("--verbose")).toBe(2);
     expect(h.err()).toContain("unknown flag --verbose");
   });

@@ -1,39 +1,41 @@
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { bearerMetadata, callServerStream, callUnary } from "../../src/transport/grpc-adapter.js";
-import {
-  GetParticipantRequestSchema, JoinRoomRequestSchema, ListParticipantsRequestSchema, ParticipantService,
-  RefreshTokenRequestSchema, RemoveParticipantRequestSchema, UpdateParticipantRequestSchema, WatchParticipantRequestSchema,
-  type GetParticipantResponse, type JoinRoomResponse, type ListParticipantsResponse, type RefreshTokenResponse,
-  type RemoveParticipantResponse, type UpdateParticipantResponse, type WatchParticipantResponse,
+import { roomgateClientOn, type RoomgateClient } from "../../src/client/client.js";
+import { RoomgateError } from "../../src/client/errors.js";
+import { grpcTransport } from "../../src/client/grpc-transport.js";
+import type { StreamCall } from "../../src/client/transport.js";
+import type {
+  GetParticipantResponse, JoinRoomResponse, ListParticipantsResponse, RefreshTokenResponse,
+  RemoveParticipantResponse, UpdateParticipantRequestSchema, UpdateParticipantResponse, WatchParticipantResponse,
 } from "../../gen/roomgate/v1/participant_service_pb.js";
-import { TokenService, VerifyTokenRequestSchema, type VerifyTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
+import type { VerifyTokenRequestSchema, VerifyTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
 
 /** How long a test waits for a pushed event before calling it missing. */
 export const EVENT_TIMEOUT_MS = 3000;
 
-/** Typed ParticipantService and VerifyToken calls over gRPC, each with an optional bearer credential. */
+/** The roomgate/client over an existing grpc-js channel (tests keep their channels; closing the client leaves them open), without retries. */
+export function clientOver(channel: grpc.Client): RoomgateClient {
+  return roomgateClientOn(grpcTransport(channel.getChannel().getTarget().replace(/^dns:/, ""), channel), { retry: false });
+}
+
+/** Typed ParticipantService and VerifyToken calls over gRPC (through roomgate/client), each with an optional bearer credential. */
 export function participantCalls(participants: grpc.Client, tokens: grpc.Client) {
-  const md = bearerMetadata;
+  const p = clientOver(participants).participants;
+  const t = clientOver(tokens).tokens;
+  const as = (credential?: string) => (credential === undefined ? {} : { token: credential });
   return {
-    join: (token: string): Promise<JoinRoomResponse> =>
-      callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token })),
+    join: (token: string): Promise<JoinRoomResponse> => p.joinRoom({ token }),
     update: (req: MessageInitShape<typeof UpdateParticipantRequestSchema>, credential?: string): Promise<UpdateParticipantResponse> =>
-      callUnary(participants, ParticipantService.method.updateParticipant, create(UpdateParticipantRequestSchema, req), md(credential)),
+      p.updateParticipant(req, as(credential)),
     get: (room: string, identity: string, credential?: string): Promise<GetParticipantResponse> =>
-      callUnary(participants, ParticipantService.method.getParticipant, create(GetParticipantRequestSchema, { room, identity }), md(credential)),
-    list: (room: string, credential?: string): Promise<ListParticipantsResponse> =>
-      callUnary(participants, ParticipantService.method.listParticipants, create(ListParticipantsRequestSchema, { room }), md(credential)),
+      p.getParticipant({ room, identity }, as(credential)),
+    list: (room: string, credential?: string): Promise<ListParticipantsResponse> => p.listParticipants({ room }, as(credential)),
     remove: (room: string, identity: string, revokeTokens: boolean, credential?: string): Promise<RemoveParticipantResponse> =>
-      callUnary(participants, ParticipantService.method.removeParticipant,
-        create(RemoveParticipantRequestSchema, { room, identity, revokeTokens }), md(credential)),
-    refresh: (token: string): Promise<RefreshTokenResponse> =>
-      callUnary(participants, ParticipantService.method.refreshToken, create(RefreshTokenRequestSchema, { token })),
+      p.removeParticipant({ room, identity, revokeTokens }, as(credential)),
+    refresh: (token: string): Promise<RefreshTokenResponse> => p.refreshToken({ token }),
     watch: (room: string, identity: string, credential?: string): WatchReader =>
-      watchReader(callServerStream(participants, ParticipantService.method.watchParticipant,
-        create(WatchParticipantRequestSchema, { room, identity }), md(credential))),
-    verify: (req: MessageInitShape<typeof VerifyTokenRequestSchema>): Promise<VerifyTokenResponse> =>
-      callUnary(tokens, TokenService.method.verifyToken, create(VerifyTokenRequestSchema, req)),
+      streamReader(p.watchParticipant({ room, identity }, as(credential))),
+    verify: (req: MessageInitShape<typeof VerifyTokenRequestSchema>): Promise<VerifyTokenResponse> => t.verifyToken(req),
   };
 }
 
@@ -55,6 +57,11 @@ export async function grpcOutcome(call: Promise<unknown>): Promise<GrpcOutcome> 
 }
 
 function statusOf(err: unknown): GrpcOutcome {
+  if (err instanceof RoomgateError) {
+    const out: GrpcOutcome = { code: err.code as number as grpc.status, reason: err.reason };
+    if (err.field !== undefined) out.field = err.field;
+    return out;
+  }
   const e = err as Partial<grpc.ServiceError>;
   if (typeof e.code !== "number" || !(e.metadata instanceof grpc.Metadata)) throw err;
   const out: GrpcOutcome = { code: e.code };
@@ -144,5 +151,57 @@ export function watchReader(stream: grpc.ClientReadableStream<WatchParticipantRe
       return end;
     },
     cancel: () => stream.cancel(),
+  };
+}
+
+/** Reads a roomgate/client watch stream one event at a time, like watchReader; a cancel by the test ends it CANCELLED. */
+export function streamReader(stream: StreamCall<WatchParticipantResponse>): WatchReader {
+  const queue: WatchParticipantResponse[] = [];
+  let end: GrpcOutcome | undefined;
+  let endError: unknown;
+  let wake: (() => void) | undefined;
+  const signal = () => wake?.();
+  void (async () => {
+    try {
+      for await (const m of stream) {
+        queue.push(m);
+        signal();
+      }
+      end ??= { code: grpc.status.OK };
+    } catch (err) {
+      endError = err;
+      end = statusOf(err);
+    }
+    signal();
+  })();
+  const waitForSignal = (timeoutMs: number, what: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        wake = undefined;
+        reject(new Error(`no ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+    });
+  return {
+    async next(timeoutMs = EVENT_TIMEOUT_MS) {
+      for (;;) {
+        const m = queue.shift();
+        if (m) return m;
+        if (end) throw endError ?? new Error("stream ended without an event");
+        await waitForSignal(timeoutMs, "stream event");
+      }
+    },
+    async ended(timeoutMs = EVENT_TIMEOUT_MS) {
+      while (!end) await waitForSignal(timeoutMs, "stream end");
+      return end;
+    },
+    cancel: () => {
+      end ??= { code: grpc.status.CANCELLED };
+      stream.cancel();
+    },
   };
 }

@@ -7,9 +7,11 @@ import { DEFAULT_MINT_LIMITS } from "../../src/core/minting.js";
 import { DEFAULT_CONNECTION_SETTINGS, DEFAULT_PARTICIPANT_SETTINGS, type ServerConfig } from "../../src/config/server-config.js";
 import { silentLogger } from "../../src/log.js";
 import { startServer, type RunningServer, type ServerDeps } from "../../src/server.js";
+import type { RoomgateClient } from "../../src/client/client.js";
 import { grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { ParticipantService } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { TokenService } from "../../gen/roomgate/v1/token_service_pb.js";
+import { clientOver } from "./participant-calls.js";
 
 /** Test API key and its 32+ byte secret. */
 export const API_KEY = "APItestkey";
@@ -30,6 +32,8 @@ export interface TestServer {
   config: ServerConfig;
   tokenClient: grpc.Client;
   participantClient: grpc.Client;
+  /** roomgate/client over `tokenClient`'s channel (no retries); pass `credential`/`token` per call. */
+  client: RoomgateClient;
   twirpUrl: string;
   close(): Promise<void>;
 }
@@ -73,6 +77,7 @@ export async function startTestServer(
     config,
     tokenClient,
     participantClient,
+    client: clientOver(tokenClient),
     twirpUrl: `http://127.0.0.1:${server.httpPort}/twirp`,
     close: async () => {
       tokenClient.close();

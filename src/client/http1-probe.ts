@@ -1,0 +1,32 @@
+import { connect } from "node:net";
+
+/** Splits `HOST:PORT` (IPv6 in brackets) for a socket; undefined when it is not that shape. */
+function hostPort(address: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(address);
+  return m ? { host: (m[1] ?? m[2])!, port: Number(m[3]) } : undefined;
+}
+
+/**
+ * Whether the server at `address` answers an HTTP/1.1 request, which tells a
+ * gRPC client pointed at roomgate's Twirp port apart from other protocol errors.
+ */
+export function speaksHttp1(address: string, timeoutMs = 1000): Promise<boolean> {
+  const target = hostPort(address);
+  if (!target) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = connect(target);
+    let answer = "";
+    const finish = (yes: boolean) => {
+      socket.destroy();
+      resolve(yes);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once("error", () => finish(false));
+    socket.once("connect", () => socket.write(`HEAD / HTTP/1.1\r\nHost: ${address}\r\nConnection: close\r\n\r\n`));
+    socket.on("data", (chunk: Buffer) => {
+      answer += chunk.toString("latin1");
+      if (answer.length >= 9) finish(/^HTTP\/1\.[01] /.test(answer));
+    });
+    socket.once("end", () => finish(/^HTTP\/1\.[01] /.test(answer)));
+  });
+}
