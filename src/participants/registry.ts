@@ -104,8 +104,10 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const ready = (): void => {
     if (!index.loaded) throw new RoomgateError("store_unavailable");
   };
-  const mint = (r: ParticipantRecord): MintedToken =>
-    mintRefreshToken(deps.keys.current().defaultKey, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough);
+  // `asOfSec` is when `r` was known current. A token minted from a record read before an admin update must be
+  // issued no later than that update's second, or it would carry the old permission past it (latest decision wins).
+  const mint = (r: ParticipantRecord, asOfSec = nowSeconds(clock)): MintedToken =>
+    mintRefreshToken(deps.keys.current().defaultKey, r, asOfSec, settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough);
   // The change is already durable; a failed fan-out must not turn it into an error for the caller.
   const publish = async (event: ParticipantEvent): Promise<void> => {
     try {
@@ -130,8 +132,9 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const refreshWatched = async (): Promise<void> => {
     for (const { room, identity } of watchers.watched()) {
       try {
+        const asOf = nowSeconds(clock);
         const r = await store.get(room, identity);
-        if (r?.state === "active") watchers.deliverLocal({ cause: "refreshed", participant: r, token: mint(r) });
+        if (r?.state === "active") watchers.deliverLocal({ cause: "refreshed", participant: r, token: mint(r, asOf) });
       } catch (err) {
         log.warn("periodic token refresh failed", { room, identity, err });
       }
@@ -168,7 +171,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       // The store re-checks the watermark in the join's own step; the verifier's check may predate a removal.
       const participant = await store.join(candidate, t.issuedAt ?? t.notBefore);
       index.applyRecord(participant);
-      const token = mint(participant);
+      const token = mint(participant, Math.floor(participant.updatedAtMs / 1000));
       await publish({ cause: "joined", participant, token });
       return { participant, token };
     },
@@ -185,7 +188,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
         if (res.status === "missing") throw notFound();
         if (res.status === "conflict") continue;
         index.applyRecord(res.record);
-        await publish({ cause: "updated", participant: res.record, token: mint(res.record) });
+        await publish({ cause: "updated", participant: res.record, token: mint(res.record, Math.floor(res.record.updatedAtMs / 1000)) });
         return res.record;
       }
       log.warn("participant update gave up after conflicts", { room, identity, attempts: MAX_UPDATE_ATTEMPTS });
@@ -229,9 +232,11 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
     async refresh(room, identity, by) {
       requireKey(room, identity);
       ready();
+      // Taken before the read: an update that lands after it is stamped in this second or later and so covers the token.
+      const asOf = nowSeconds(clock);
       const participant = await activeOrThrow(room, identity);
-      if (!by) return { participant, token: mint(participant) };
-      return { participant, token: mint({ ...participant, video: videoForToken(participant, by.issuedAt ?? by.notBefore) }) };
+      if (!by) return { participant, token: mint(participant, asOf) };
+      return { participant, token: mint({ ...participant, video: videoForToken(participant, by.issuedAt ?? by.notBefore) }, asOf) };
     },
     async watch(room, identity, listener) {
       requireKey(room, identity);
@@ -244,8 +249,9 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
         unsubscribeBus();
       };
       try {
+        const asOf = nowSeconds(clock);
         const r = await activeOrThrow(room, identity);
-        w.deliver({ cause: "refreshed", participant: r, token: mint(r) });
+        w.deliver({ cause: "refreshed", participant: r, token: mint(r, asOf) });
       } catch (err) {
         close();
         throw err;
