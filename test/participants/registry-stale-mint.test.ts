@@ -4,7 +4,7 @@ import type { ParticipantEvent } from "../../src/participants/events.js";
 import { DEFAULT_TOKEN_POLICY, verifyJwt } from "../../src/core/jwt.js";
 import { createMemoryParticipantStore } from "../../src/participants/memory-store.js";
 import type { ParticipantStore } from "../../src/participants/store.js";
-import { harness, joinGrants, joinToken } from "./fixtures.js";
+import { harness, joinGrants, joinToken, T0_MS } from "./fixtures.js";
 
 const subscribeOnly: ParticipantPermission = {
   canSubscribe: true, canPublish: false, canPublishData: false, canPublishSources: [], hidden: false,
@@ -94,5 +94,16 @@ describe("registry: a token minted from a record read before an admin update", (
     await h.registry.update("r1", "a", { permission: toPermission({ canPublish: true }) });
     expect(pushed.map((e) => e.participant.version)).toEqual([3, 2]);
     for (const e of pushed) expect((await h.verifier.verify(e.token!.token)).effectiveVideo?.canPublish).toBe(false);
+  });
+});
+
+describe("registry: an admin update after the clock stepped back", () => {
+  it("still covers the tokens handed out before the step", async () => {
+    const h = await harness();
+    h.clock.advance(10_000);
+    const { token } = await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a", { video: { roomJoin: true, room: "r1", canPublish: true } })));
+    h.clock.set(T0_MS);
+    await h.registry.update("r1", "a", { permission: subscribeOnly });
+    expect((await h.verifier.verify(token.token)).effectiveVideo?.canPublish).toBe(false);
   });
 });
