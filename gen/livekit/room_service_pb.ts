@@ -440,9 +440,9 @@ export const RoomService: GenService<{
     output: typeof ParticipantInfoSchema;
   },
   /**
-   * RemoveParticipant removes a participant in the room; with revoke_token_ts
-   * the watermark is recorded even when it is not in the room, and the call
-   * succeeds. Caller: roomAdmin for the room.
+   * RemoveParticipant removes a participant in the room. One not in the room
+   * is 404 `not_found`, as in LiveKit, also with revoke_token_ts, whose
+   * watermark is recorded all the same. Caller: roomAdmin for the room.
    *
    * @generated from rpc livekit.RoomService.RemoveParticipant
    */
@@ -454,7 +454,8 @@ export const RoomService: GenService<{
   /**
    * UpdateParticipant changes a participant with LiveKit's semantics. The name
    * (256 bytes), metadata (512 KiB) and attributes (64 KiB) limits are checked
-   * before the caller, as LiveKit does. Caller: roomAdmin for the room.
+   * after the caller's token is verified and before its roomAdmin grant, as
+   * LiveKit does. Caller: roomAdmin for the room.
    *
    * @generated from rpc livekit.RoomService.UpdateParticipant
    */

@@ -23,10 +23,13 @@ function isObject(v: JsonValue | undefined): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** The value of a proto field in a protojson object, under its proto name or its JSON name. */
-function field(o: JsonObject, protoName: string): JsonValue | undefined {
-  const v = o[protoName] ?? o[jsonName(protoName)];
-  return v === null ? undefined : v;
+/**
+ * Every value of a proto field in a protojson object, under its proto name and its JSON name. Both are
+ * checked: an object may hold both spellings, and the token hands both to the client whatever a decoder keeps.
+ */
+function fields(o: JsonObject, protoName: string): JsonValue[] {
+  const names = new Set([protoName, jsonName(protoName)]);
+  return [...names].map((n) => o[n]).filter((v): v is JsonValue => v !== undefined && v !== null);
 }
 
 // Go refuses a non-empty string; anything else that is not empty would not decode there, so it is refused too.
@@ -39,15 +42,16 @@ const refuse = (path: string): never => {
 function checkUpload(output: JsonValue | undefined, path: string): void {
   if (!isObject(output)) return;
   for (const [upload, secret] of UPLOAD_SECRETS) {
-    const u = field(output, upload);
-    if (isObject(u) && carries(field(u, secret))) refuse(`${path}.${upload}.${secret}`);
+    for (const u of fields(output, upload)) {
+      if (isObject(u) && fields(u, secret).some(carries)) refuse(`${path}.${upload}.${secret}`);
+    }
   }
 }
 
 function checkOutputList(parent: JsonObject, name: string, path: string): void {
-  const list = field(parent, name);
-  if (!Array.isArray(list)) return;
-  list.forEach((output, i) => checkUpload(output, `${path}.${name}[${i}]`));
+  for (const list of fields(parent, name)) {
+    if (Array.isArray(list)) list.forEach((output, i) => checkUpload(output, `${path}.${name}[${i}]`));
+  }
 }
 
 /**
@@ -58,16 +62,18 @@ function checkOutputList(parent: JsonObject, name: string, path: string): void {
  * field, never its value.
  */
 export function checkRoomConfigCredentials(roomConfig: JsonObject): void {
-  const egress = field(roomConfig, "egress");
-  if (!isObject(egress)) return;
-  const participant = field(egress, "participant");
-  if (isObject(participant)) for (const name of PARTICIPANT_OUTPUTS) checkOutputList(participant, name, "egress.participant");
-  const room = field(egress, "room");
-  if (isObject(room)) {
-    for (const name of ROOM_OUTPUTS) checkOutputList(room, name, "egress.room");
-    if (carries(field(room, "stream_outputs"))) refuse("egress.room.stream_outputs");
-    for (const name of ROOM_DEPRECATED_OUTPUTS) checkUpload(field(room, name), `egress.room.${name}`);
-    if (carries(field(room, "stream"))) refuse("egress.room.stream");
+  for (const egress of fields(roomConfig, "egress")) {
+    if (!isObject(egress)) continue;
+    for (const participant of fields(egress, "participant")) {
+      if (isObject(participant)) for (const name of PARTICIPANT_OUTPUTS) checkOutputList(participant, name, "egress.participant");
+    }
+    for (const room of fields(egress, "room")) {
+      if (!isObject(room)) continue;
+      for (const name of ROOM_OUTPUTS) checkOutputList(room, name, "egress.room");
+      if (fields(room, "stream_outputs").some(carries)) refuse("egress.room.stream_outputs");
+      for (const name of ROOM_DEPRECATED_OUTPUTS) for (const out of fields(room, name)) checkUpload(out, `egress.room.${name}`);
+      if (fields(room, "stream").some(carries)) refuse("egress.room.stream");
+    }
+    for (const tracks of fields(egress, "tracks")) checkUpload(tracks, "egress.tracks");
   }
-  checkUpload(field(egress, "tracks"), "egress.tracks");
 }

@@ -12,6 +12,8 @@ export interface LiveIndex extends LiveStateView {
   applyRecord(r: ParticipantRecord): void;
   /** Raises the watermark of (room, identity); never lowers it. */
   applyRevocation(room: string, identity: string, throughSec: number): void;
+  /** The newest record version the index holds for (room, identity); 0 when it holds none. */
+  versionOf(room: string, identity: string): number;
   /** Whether `load` has run. */
   readonly loaded: boolean;
 }
@@ -66,6 +68,9 @@ export function createLiveIndex(): LiveIndex {
     applyRevocation(room, identity, throughSec) {
       const s = slot(room, identity);
       s.state.revokedThrough = Math.max(s.state.revokedThrough ?? throughSec, throughSec);
+    },
+    versionOf(room, identity) {
+      return slots.get(participantKey(room, identity))?.version ?? 0;
     },
     get loaded() {
       return loaded;

@@ -1,4 +1,4 @@
-import { applyPermission, type JsonObject, type ParticipantPermission, type VideoGrant } from "../core/grants.js";
+import { applyPermission, toPermission, type JsonObject, type ParticipantPermission, type VideoGrant } from "../core/grants.js";
 import type { VerifiedToken } from "../core/jwt.js";
 import { issuedAtOrBefore } from "../core/live-state.js";
 
@@ -101,6 +101,16 @@ export function isRevoked(issuedSec: number | undefined, revokedThrough: number 
 export function videoForToken(r: ParticipantRecord, issuedAtSec: number | undefined): VideoGrant {
   const admin = r.adminPermission;
   return admin && issuedAtOrBefore(issuedAtSec, admin.atSec) ? applyPermission(r.video, admin.permission) : r.video;
+}
+
+/**
+ * Whether the current session of `r` runs on a newer decision than the one that governs a token
+ * issued at `issuedAtSec`: an admin update covers the token, but the session began from a later
+ * join token with another permission. Such a token may not receive the session's tokens.
+ */
+export function sessionOutranksToken(r: ParticipantRecord, issuedAtSec: number | undefined): boolean {
+  const governed = videoForToken(r, issuedAtSec);
+  return governed !== r.video && JSON.stringify(toPermission(governed)) !== JSON.stringify(toPermission(r.video));
 }
 
 /** The record after a removal at `nowMs`. */

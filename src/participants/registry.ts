@@ -108,11 +108,19 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const log = deps.log ?? silentLogger;
   const index = createLiveIndex();
   const updates = createKeyedQueue();
+  // The second a refreshed token of `r` is issued at. A record read before the latest admin update (the live index
+  // already holds a newer decision) must not yield a token issued after that update, or the token would carry the
+  // old permission past it (latest decision wins); `asOfSec` is when the caller knew `r` to be current.
+  const issueSecond = (r: ParticipantRecord, asOfSec = nowSeconds(clock)): number => {
+    if (index.versionOf(r.room, r.identity) <= r.version) return asOfSec;
+    const at = index.lookup(r.room, r.identity)?.permissionAtSec;
+    return at === undefined ? asOfSec : Math.min(asOfSec, at);
+  };
   const hub = createWatchHub({
     events,
     tokens: createSharedTokens({
       signingKey: () => deps.keys.current().defaultKey,
-      mint: (key, r) => mintRefreshToken(key, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough),
+      mint: (key, r) => mintRefreshToken(key, r, issueSecond(r), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough),
       nowSec: () => nowSeconds(clock),
       revokedThrough: (room, identity) => index.lookup(room, identity)?.revokedThrough,
     }),
@@ -130,10 +138,10 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const ready = (): void => {
     if (!index.loaded) throw new RoomgateError("store_unavailable");
   };
-  const mintFresh = (r: ParticipantRecord): MintedToken =>
-    mintRefreshToken(deps.keys.current().defaultKey, r, nowSeconds(clock), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough);
+  const mintFresh = (r: ParticipantRecord, asOfSec?: number): MintedToken =>
+    mintRefreshToken(deps.keys.current().defaultKey, r, issueSecond(r, asOfSec), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough);
   // Watched participants share the cached token; others get one minted for the call alone, so nothing is kept for them.
-  const mint = (r: ParticipantRecord): MintedToken => (hub.isWatched(r.room, r.identity) ? hub.tokenFor(r) : mintFresh(r));
+  const mint = (r: ParticipantRecord, asOfSec?: number): MintedToken => (hub.isWatched(r.room, r.identity) ? hub.tokenFor(r) : mintFresh(r, asOfSec));
   // The change is already durable; a failed fan-out must not turn it into an error for the caller.
   const publish = async (event: ParticipantEvent): Promise<void> => {
     try {
@@ -257,11 +265,13 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
     async refresh(room, identity, by) {
       requireKey(room, identity);
       ready();
+      // Taken before the read: an update that lands after it is stamped in this second or later and so covers the token.
+      const asOf = nowSeconds(clock);
       const participant = await activeOrThrow(room, identity);
       const video = by ? videoForToken(participant, by.issuedAt ?? by.notBefore) : participant.video;
-      if (video === participant.video) return { participant, token: mint(participant) };
+      if (video === participant.video) return { participant, token: mint(participant, asOf) };
       // Not the session's permission, so never the shared token of this version, which carries the session's.
-      return { participant, token: mintFresh({ ...participant, video }) };
+      return { participant, token: mintFresh({ ...participant, video }, asOf) };
     },
     async watch(room, identity, listener) {
       requireKey(room, identity);

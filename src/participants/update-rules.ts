@@ -60,7 +60,8 @@ export function resolveUnknownSources(p: ParticipantPermission, current: readonl
 
 /**
  * The record after an update at `nowMs`, with LiveKit's UpdateParticipant semantics (livekit-auth.md §4.3).
- * A permission becomes the latest admin decision, stamped with the update's whole second (contract §9).
+ * A permission becomes the latest admin decision, stamped with the update's whole second (contract §9),
+ * or the record's last change's if the clock went back.
  */
 export function applyUpdate(cur: ParticipantRecord, u: ParticipantUpdate, nowMs: number): ParticipantRecord {
   const next: ParticipantRecord = { ...structuredClone(cur), updatedAtMs: nowMs };
@@ -75,7 +76,10 @@ export function applyUpdate(cur: ParticipantRecord, u: ParticipantUpdate, nowMs:
   if (u.permission) {
     const permission = resolveUnknownSources(structuredClone(u.permission), cur.video.canPublishSources);
     next.video = applyPermission(cur.video, permission);
-    next.adminPermission = { permission, atSec: Math.floor(nowMs / 1000) };
+    // Never earlier than the record's last change or the previous decision: a clock stepped back must not
+    // uncover the tokens handed out before the step.
+    const atSec = Math.max(Math.floor(nowMs / 1000), Math.floor(cur.updatedAtMs / 1000), cur.adminPermission?.atSec ?? 0);
+    next.adminPermission = { permission, atSec };
   }
   return next;
 }

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { RoomgateError, tokenError } from "../core/errors.js";
+import { grantMissing, RoomgateError, tokenError } from "../core/errors.js";
 import { toPermission } from "../core/grants.js";
 import type { EventCause as DomainCause } from "../participants/events.js";
-import type { ParticipantRecord } from "../participants/model.js";
+import { sessionOutranksToken, type ParticipantRecord } from "../participants/model.js";
 import { refreshKind } from "../participants/refresh.js";
 import type { ParticipantRegistry } from "../participants/registry.js";
 import { createWatchQueue } from "../participants/watch-queue.js";
@@ -15,7 +15,7 @@ import {
 } from "../../gen/roomgate/v1/participant_service_pb.js";
 import type { CallContext, InterruptibleStream } from "../transport/call-context.js";
 import type { ImplOf } from "../transport/grpc-adapter.js";
-import { authorizeRoomAdmin, authorizeWatcher, requireJoinGrant, requireWatchGrant } from "./authorization.js";
+import { authorizeRoomAdmin, authorizeWatcher, isRoomAdmin, requireJoinGrant, requireWatchGrant } from "./authorization.js";
 import { kindEnum, permissionFromProto, permissionToProto, timestampFromSeconds } from "./claims-convert.js";
 import type { TokenVerifier } from "./token-verifier.js";
 import type { ExpirySweep } from "./watch-expiry.js";
@@ -128,6 +128,11 @@ function watchStream(deps: WatchDeps, room: string, identity: string, ctx: CallC
           continue;
         }
         await check().catch(fail);
+        // A participant's own older token that an admin update covers gets that update's permission from
+        // RefreshToken; it must not collect the tokens of a session begun from a newer join token instead.
+        if (!failure && !isRoomAdmin(caller, room) && e.cause !== "removed" && sessionOutranksToken(e.participant, caller.issuedAt ?? caller.notBefore)) {
+          fail(grantMissing("roomJoin", room));
+        }
         if (failure) throw failure;
         yield deps.respond(e);
         // A transport that saw `interrupted` before writing the event asks again: say why the stream ends.

@@ -101,13 +101,17 @@ export function createRoomServiceCompat(deps: RoomServiceCompatDeps): ImplOf<typ
       const ts = req.revokeTokenTs;
       // LiveKit's revoke_token_ts names the watermark itself; zero means "do not revoke". The registry refuses
       // one more than a minute ahead, and records it even for an identity that never joined.
-      await registry.remove(req.room, req.identity, ts !== 0n, ts === 0n ? undefined : Number(ts));
+      const removed = await registry.remove(req.room, req.identity, ts !== 0n, ts === 0n ? undefined : Number(ts));
+      // LiveKit answers a participant not in the room 404 whatever the request holds; the watermark stays recorded.
+      if (!removed) throw new RoomgateError("participant_not_found");
       return create(RemoveParticipantResponseSchema);
     },
 
     async updateParticipant(req, ctx) {
       const changes: ParticipantUpdate = { name: req.name, metadata: req.metadata, attributes: req.attributes };
-      // LiveKit's RoomService checks the sizes first (its own tests pin this order); roomgate.v1 authorizes first.
+      // LiveKit's HTTP middleware refuses a bad token (401) before the handler; the handler then checks the
+      // sizes before the roomAdmin grant (its own tests pin this order). roomgate.v1 authorizes first.
+      if (ctx.credential) await verifier.verify(ctx.credential);
       checkUpdateLimits(changes, deps.limits);
       await authorizeRoomAdmin(verifier, ctx, req.room);
       if (req.permission) changes.permission = permissionFromProto(req.permission, "permission", livekitSourceName);

@@ -35,6 +35,15 @@ describe("checkRoomConfigCredentials: LiveKit's RoomConfiguration.CheckCredentia
     refused(config as JsonObject, field);
   });
 
+  it.each([
+    ["an Azure account key under its JSON name beside an empty proto name", { egress: { tracks: { azure: { account_key: "", accountKey: "k" } } } }, "claims.room_config.egress.tracks.azure.account_key"],
+    ["stream outputs under the JSON name beside an empty list under the proto name", { egress: { room: { stream_outputs: [], streamOutputs: [{ urls: ["rtmp://x/key"] }] } } }, "claims.room_config.egress.room.stream_outputs"],
+    ["file outputs under the JSON name beside an empty proto-name list", { egress: { participant: { file_outputs: [], fileOutputs: [{ s3: { secret: "s" } }] } } }, "claims.room_config.egress.participant.file_outputs[0].s3.secret"],
+    ["image outputs under the JSON name beside a non-list proto name", { egress: { room: { image_outputs: "x", imageOutputs: [{ gcp: { credentials: "c" } }] } } }, "claims.room_config.egress.room.image_outputs[0].gcp.credentials"],
+  ])("refuses %s (both spellings are checked: the token carries both to the client)", (_name, config, field) => {
+    refused(config as JsonObject, field);
+  });
+
   it("never echoes the credential in the error", () => {
     try {
       checkRoomConfigCredentials({ egress: { tracks: { s3: { secret: "hunter2-secret" } } } });

@@ -134,7 +134,8 @@ describe("a revoked token stays revoked across restarts; a newer one works", () 
     expect(show(await grpcOutcome(calls.remove(ROOM, "never-joined", true, boss())))).toBe("OK");
     const res = await twirpCall(s!.twirpUrl, "livekit.RoomService", "RemoveParticipant",
       { room: ROOM, identity: "never-host", revoke_token_ts: String(nowSeconds(clock)) }, boss());
-    expect(res.status).toBe(200);
+    // LiveKit answers a participant not in the room 404; the watermark is recorded all the same.
+    expect(res.status).toBe(404);
     clock.advance(1_000);
     await restart();
     expect(show(await grpcOutcome(calls.join(leaked)))).toBe(REVOKED);

@@ -44,6 +44,15 @@ describe("live index", () => {
     expect(index.lookup("r1", "a")).toEqual({ permission: perm(true), permissionAtSec: 300 });
   });
 
+  it("reports the newest version it holds, never going back, and 0 for a participant it does not track", () => {
+    const index = createLiveIndex();
+    index.load([]);
+    expect(index.versionOf("r1", "a")).toBe(0);
+    index.applyRecord(record("a", { version: 5, adminPermission: { permission: perm(false), atSec: 200 } }));
+    index.applyRecord(record("a", { version: 4, adminPermission: { permission: perm(true), atSec: 150 } }));
+    expect(index.versionOf("r1", "a")).toBe(5);
+  });
+
   it("keeps the admin permission across a rejoin with a newer token, which stores no new one", () => {
     const index = createLiveIndex();
     index.load([{ room: "r1", identity: "a", version: 2, permission: perm(false), permissionAtSec: 100 }]);

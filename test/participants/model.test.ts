@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyPermission, toPermission, type ParticipantPermission } from "../../src/core/grants.js";
-import { liveEntryOf, mergeJoin } from "../../src/participants/model.js";
+import { liveEntryOf, mergeJoin, sessionOutranksToken } from "../../src/participants/model.js";
 import { ISSUED, record } from "./fixtures.js";
 
 const subscribeOnly: ParticipantPermission = {
@@ -47,5 +47,27 @@ describe("liveEntryOf", () => {
     expect(liveEntryOf(updated, "r1", "a", undefined)).toEqual({ room: "r1", identity: "a", version: 3, permission: subscribeOnly, permissionAtSec: AT });
     expect(liveEntryOf(record("b", { version: 1 }), "r1", "b", undefined)).toBeUndefined();
     expect(liveEntryOf(record("b", { version: 1 }), "r1", "b", 7)).toEqual({ room: "r1", identity: "b", version: 1, revokedThrough: 7 });
+  });
+});
+
+describe("sessionOutranksToken: a session begun from a newer decision than the one governing a token", () => {
+  const session = (video: typeof wideVideo | ReturnType<typeof applyPermission>) =>
+    record("a", { version: 4, video, adminPermission: { permission: subscribeOnly, atSec: AT } });
+
+  it("is true for a covered token when the session runs on a newer join token's wider permission", () => {
+    expect(sessionOutranksToken(session(wideVideo), AT)).toBe(true);
+    expect(sessionOutranksToken(session(wideVideo), undefined)).toBe(true);
+  });
+
+  it("is false for a token issued after the update, which the session's own permission governs", () => {
+    expect(sessionOutranksToken(session(wideVideo), AT + 1)).toBe(false);
+  });
+
+  it("is false when the session already runs on the update's permission", () => {
+    expect(sessionOutranksToken(session(applyPermission({ roomJoin: true, room: "r1" }, subscribeOnly)), AT - 5)).toBe(false);
+  });
+
+  it("is false for a participant no admin ever updated", () => {
+    expect(sessionOutranksToken(record("a", { video: wideVideo }), ISSUED)).toBe(false);
   });
 });

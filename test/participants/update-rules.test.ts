@@ -69,6 +69,13 @@ describe("applyUpdate (LiveKit UpdateParticipant semantics)", () => {
     expect(applyUpdate(cur, { metadata: "m" }, T0_MS).adminPermission).toBeUndefined();
   });
 
+  it("never stamps an update earlier than the record's last change or the previous admin update (a clock stepped back)", () => {
+    const later = { ...cur, updatedAtMs: T0_MS + 10_500 };
+    expect(applyUpdate(later, { permission: noPerms }, T0_MS).adminPermission?.atSec).toBe(T0_MS / 1000 + 10);
+    const stamped = { ...cur, adminPermission: { permission: noPerms, atSec: T0_MS / 1000 + 20 } };
+    expect(applyUpdate(stamped, { permission: { ...noPerms, canPublish: true } }, T0_MS).adminPermission?.atSec).toBe(T0_MS / 1000 + 20);
+  });
+
   it("keeps an earlier admin permission through an update that sets none", () => {
     const updated = applyUpdate(cur, { permission: noPerms }, T0_MS);
     expect(applyUpdate(updated, { metadata: "m" }, T0_MS + 5000).adminPermission).toEqual({ permission: noPerms, atSec: T0_MS / 1000 });

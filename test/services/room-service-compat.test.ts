@@ -131,12 +131,13 @@ it("refuses a revokeTokenTs more than a minute ahead (milliseconds by mistake) a
   await expect(callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token }))).resolves.toBeDefined();
 });
 
-it("revokes an identity that never joined with revokeTokenTs; without it the identity is not found", async () => {
+it("revokes an identity that never joined with revokeTokenTs (answering 404, as LiveKit does); without it the identity is not found", async () => {
   const at = new AccessToken(API_KEY, API_SECRET, { identity: "frank", ttl: "1h" });
   at.addGrant({ roomJoin: true, room: "compat-leak" });
   const leaked = await at.toJwt();
   await expect(rooms.removeParticipant("compat-leak", "frank")).rejects.toMatchObject({ status: 404, metadata: { reason: "participant_not_found" } });
-  await rooms.removeParticipant("compat-leak", "frank", { revokeTokenTs: BigInt(Math.floor(systemClock.nowMs() / 1000)) });
+  await expect(rooms.removeParticipant("compat-leak", "frank", { revokeTokenTs: BigInt(Math.floor(systemClock.nowMs() / 1000)) }))
+    .rejects.toMatchObject({ status: 404, metadata: { reason: "participant_not_found" } });
   const err = await callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token: leaked })).catch((e: grpc.ServiceError) => e);
   expect((err as grpc.ServiceError).metadata.get("roomgate-reason")).toEqual(["token_revoked"]);
   await expect(rooms.getParticipant("compat-leak", "frank")).rejects.toMatchObject({ status: 404 });
@@ -205,4 +206,21 @@ it("maps sources to LiveKit's TrackSource numbers: any case in, UNKNOWN for the 
     .toEqual([TrackSource.CAMERA, TrackSource.MICROPHONE, TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO, TrackSource.UNKNOWN, TrackSource.UNKNOWN]);
   expect([0, 1, 4].map((n) => livekitSourceName(n, "f"))).toEqual(["unknown", "camera", "screen_share_audio"]);
   expect(() => livekitSourceName(9, "permission.can_publish_sources")).toThrow(expect.objectContaining({ reason: "invalid_argument", field: "permission.can_publish_sources" }));
+});
+
+it("answers a token LiveKit's middleware refuses 401 before the size checks, as LiveKit does", async () => {
+  const wrongSecret = new AccessToken(API_KEY, "not-the-secret-of-this-key-at-all-32b", { ttl: "10m" });
+  wrongSecret.addGrant({ roomAdmin: true, room: "compat-limits" });
+  const [status, err] = await twirp("UpdateParticipant", { room: "compat-limits", identity: "nobody", metadata: "m".repeat(512 * 1024 + 1) }, await wrongSecret.toJwt());
+  expect([status, err]).toMatchObject([401, { code: "unauthenticated", meta: { reason: "token_signature_invalid" } }]);
+});
+
+it("answers RemoveParticipant of an identity not in the room 404 also with revokeTokenTs, as LiveKit does, and still records the watermark", async () => {
+  const at = new AccessToken(API_KEY, API_SECRET, { identity: "kate", ttl: "1h" });
+  at.addGrant({ roomJoin: true, room: "compat-leak-404" });
+  const leaked = await at.toJwt();
+  const [status, err] = await twirp("RemoveParticipant", { room: "compat-leak-404", identity: "kate", revokeTokenTs: String(Math.floor(systemClock.nowMs() / 1000)) }, await adminToken("compat-leak-404"));
+  expect([status, err]).toMatchObject([404, { code: "not_found", meta: { reason: "participant_not_found" } }]);
+  const join = await callUnary(participants, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token: leaked })).catch((e: grpc.ServiceError) => e);
+  expect((join as grpc.ServiceError).metadata.get("roomgate-reason")).toEqual(["token_revoked"]);
 });
