@@ -52,6 +52,16 @@ export interface ServerConfig {
   logLevel: "debug" | "info" | "warn" | "error";
   /** Largest request body accepted over HTTP, in bytes. */
   maxRequestBytes: number;
+  /** Audit log (contract §11): a file path or "-" for stdout; absent writes none. */
+  auditLog?: string;
+  /** One fsync per audit line (default false: a write per line). */
+  auditFsync?: boolean;
+  /** Every audit line's `instance`; default `hostname:pid`. */
+  instanceId?: string;
+  /** Prometheus metrics and their counting (default true; false turns both off). */
+  metrics?: boolean;
+  /** Serves /metrics on this HOST:PORT instead of the HTTP port. */
+  metricsAddr?: string;
 }
 
 /** Default participant settings, LiveKit's values. */

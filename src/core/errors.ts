@@ -14,6 +14,8 @@ export type Reason =
   | "participant_not_found"
   | "store_unavailable"
   | "server_shutting_down"
+  | "policy_denied"
+  | "audit_unavailable"
   | "internal";
 
 /** The status vocabulary shared by gRPC and Twirp; mapped to each in one place. */
@@ -43,6 +45,8 @@ const CODE_OF: Record<Reason, ErrorCode> = {
   participant_not_found: "NOT_FOUND",
   store_unavailable: "UNAVAILABLE",
   server_shutting_down: "UNAVAILABLE",
+  policy_denied: "PERMISSION_DENIED",
+  audit_unavailable: "UNAVAILABLE",
   internal: "INTERNAL",
 };
 
@@ -62,6 +66,8 @@ const MESSAGE_OF: Record<Reason, string> = {
   participant_not_found: "participant not found",
   store_unavailable: "participant store is unavailable",
   server_shutting_down: "server is shutting down; reconnect",
+  policy_denied: "outside the client's minting policy",
+  audit_unavailable: "audit log cannot be written; nothing was changed",
   internal: "internal error",
 };
 
@@ -93,6 +99,7 @@ function publicMessage(reason: Reason, field?: string, detail?: string): string 
   const base = MESSAGE_OF[reason];
   if (reason === "invalid_argument" && field) return `${base}: ${field}${detail ? ` ${detail}` : ""}`;
   if (reason === "grant_missing" && detail) return `${base}: ${detail}`;
+  if (reason === "policy_denied" && field) return `${base}: ${field}${detail ? ` ${detail}` : ""}`;
   return base;
 }
 

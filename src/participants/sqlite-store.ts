@@ -49,6 +49,7 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): Particip
     get: db.prepare<[string, string], ParticipantRow>("SELECT * FROM participants WHERE room = ? AND identity = ?"),
     list: db.prepare<[string], ParticipantRow>("SELECT * FROM participants WHERE room = ? AND state = 'active' ORDER BY identity"),
     put: db.prepare(INSERT_OR_REPLACE),
+    countActive: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM participants WHERE state = 'active'"),
     live: db.prepare<[], ParticipantRow & { revoked_through: number | null }>(
       `SELECT p.*, v.revoked_through FROM participants p LEFT JOIN revocations v USING (room, identity)
        WHERE p.permission_set_by_admin = 1 OR v.revoked_through IS NOT NULL`,
@@ -115,6 +116,7 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): Particip
   return {
     get: (room, identity) => run(() => read(room, identity)),
     listActive: (room) => run(() => q.list.all(room).map(fromRow)),
+    countActive: () => run(() => q.countActive.get()!.n),
     join: (candidate, issuedAtSec) => run(() => joinTx.immediate(candidate, issuedAtSec)),
     update: (next, expectedVersion) => run(() => updateTx.immediate(next, expectedVersion)),
     remove: (room, identity, o) => run(() => removeTx.immediate(room, identity, o.nowMs, o.revokeThroughSec)),

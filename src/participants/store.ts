@@ -40,6 +40,8 @@ export interface ParticipantStore {
   revokedThrough(room: string, identity: string): Promise<number | undefined>;
   /** Everything token verification needs: admin permissions and watermarks. */
   loadLiveState(): Promise<LiveEntry[]>;
+  /** How many participants are active in any room (the participants_active gauge); optional for stores that cannot count cheaply. */
+  countActive?(): Promise<number>;
   /** Releases the backing store; later calls throw `store_unavailable`. */
   close(): Promise<void>;
 }

@@ -9,6 +9,9 @@ import {
   type ParticipantInfo, type ParticipantPermission, type RoomService,
 } from "../../gen/livekit/room_service_pb.js";
 import type { ImplOf } from "../transport/grpc-adapter.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import type { Clock } from "../core/clock.js";
+import { auditedRemove, auditedUpdate, authorizeAdminAudited } from "./audited-participants.js";
 import { authorizeRoomAdmin } from "./authorization.js";
 import { permissionFromProto } from "./claims-convert.js";
 import type { TokenVerifier } from "./token-verifier.js";
@@ -17,6 +20,9 @@ import type { TokenVerifier } from "./token-verifier.js";
 export interface RoomServiceCompatDeps {
   registry: ParticipantRegistry;
   verifier: TokenVerifier;
+  /** Records updates, removals and refused callers (contract §11); default: not recorded. */
+  audit?: AuditLog;
+  clock?: Clock;
 }
 
 // LiveKit's TrackSource numbers follow TRACK_SOURCES' order after UNKNOWN = 0.
@@ -73,17 +79,17 @@ export function createRoomServiceCompat(deps: RoomServiceCompatDeps): ImplOf<typ
     },
 
     async removeParticipant(req, ctx) {
-      await authorizeRoomAdmin(verifier, ctx, req.room);
+      const caller = await authorizeAdminAudited(deps, ctx, req.room, req.identity, "participant.remove");
       const ts = req.revokeTokenTs;
       // LiveKit's revoke_token_ts names the watermark itself; zero means "do not revoke". The registry refuses
       // one more than a minute ahead, and records it even for an identity that never joined.
-      await registry.remove(req.room, req.identity, ts !== 0n, ts === 0n ? undefined : Number(ts));
+      await auditedRemove(deps, caller, req.room, req.identity, ts !== 0n, ts === 0n ? undefined : Number(ts));
       return create(RemoveParticipantResponseSchema);
     },
 
     async updateParticipant(req, ctx) {
-      await authorizeRoomAdmin(verifier, ctx, req.room);
-      const participant = await registry.update(req.room, req.identity, {
+      const caller = await authorizeAdminAudited(deps, ctx, req.room, req.identity, "participant.update");
+      const participant = await auditedUpdate(deps, caller, req.room, req.identity, {
         name: req.name,
         metadata: req.metadata,
         attributes: req.attributes,

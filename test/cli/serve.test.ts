@@ -160,13 +160,16 @@ describe("serve", () => {
     expect(h.removed).toEqual(["/tmp/roomgate-dev-test"]);
   });
 
-  it("configuration errors exit 1 with the message", async () => {
+  it("configuration errors exit 1 with the message as one JSON line on stderr", async () => {
     const h = harness({ env: { LIVEKIT_KEYS: "APIshort: tiny" } });
     expect(await h.run("serve")).toBe(1);
-    expect(h.err()).toBe('roomgate: secret of API key "APIshort" is shorter than 32 bytes\n');
+    expect(lines(h.err())).toEqual([
+      { time: "2027-01-15T08:00:00.000Z", level: "error", msg: "server failed to start", error: 'secret of API key "APIshort" is shorter than 32 bytes' },
+    ]);
+    expect(h.out()).toBe("");
     const dev = harness();
     expect(await dev.run("serve", "--dev", "--http-addr", "0.0.0.0:7891")).toBe(1);
-    expect(dev.err()).toContain("--dev listens on loopback only");
+    expect(lines(dev.err())[0]!.error).toContain("--dev listens on loopback only");
   });
 
   it("a server that fails to start exits 1 and drops the temp dir", async () => {
@@ -176,7 +179,7 @@ describe("serve", () => {
       },
     });
     expect(await h.run("serve", "--dev")).toBe(1);
-    expect(h.err()).toContain("server failed to start: listen EADDRINUSE");
+    expect(lines(h.err())).toMatchObject([{ level: "error", msg: "server failed to start", error: "listen EADDRINUSE 127.0.0.1:7890" }]);
     expect(h.removed).toEqual(["/tmp/roomgate-dev-test"]);
   });
 

@@ -28,6 +28,8 @@ const CONTRACT: Record<Reason, ErrorCode> = {
   store_unavailable: "UNAVAILABLE",
   // Beyond §6: a watch stream cut by shutdown, so watchers know to reconnect.
   server_shutting_down: "UNAVAILABLE",
+  policy_denied: "PERMISSION_DENIED",
+  audit_unavailable: "UNAVAILABLE",
   internal: "INTERNAL",
 };
 

@@ -1,0 +1,55 @@
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+
+/** Where audit lines go: a synchronous append that throws when the bytes cannot be written. */
+export interface AuditSink {
+  /** Writes all of `line` (one `write`, retried for partial writes); throws on any failure. */
+  write(line: string): void;
+  /** Opens the path again (log rotation); keeps the old file when the new one cannot be opened, and throws. */
+  reopen(): void;
+  close(): void;
+}
+
+// A non-blocking stdout pipe may refuse a write for a moment; wait this long in all before failing closed.
+const EAGAIN_WAIT_MS = 1000;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function writeAll(fd: number, bytes: Buffer): void {
+  let off = 0;
+  let waited = 0;
+  while (off < bytes.length) {
+    try {
+      off += writeSync(fd, bytes, off, bytes.length - off);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN" || waited >= EAGAIN_WAIT_MS) throw err;
+      Atomics.wait(PAUSE, 0, 0, 1);
+      waited++;
+    }
+  }
+}
+
+/**
+ * An append-only audit file (`-` is stdout). Lines are written with a
+ * synchronous `write` before the caller goes on, so a full disk fails the
+ * request rather than losing its record; `fsync` opts into one fsync per line.
+ */
+export function openAuditSink(path: string, opts: { fsync: boolean }): AuditSink {
+  const stdout = path === "-";
+  const open = (): number => (stdout ? 1 : openSync(path, "a", 0o600));
+  let fd = open();
+  return {
+    write(line) {
+      writeAll(fd, Buffer.from(line, "utf8"));
+      if (opts.fsync && !stdout) fsyncSync(fd);
+    },
+    reopen() {
+      if (stdout) return;
+      const next = open();
+      const old = fd;
+      fd = next;
+      closeSync(old);
+    },
+    close() {
+      if (!stdout) closeSync(fd);
+    },
+  };
+}
