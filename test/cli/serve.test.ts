@@ -59,6 +59,16 @@ describe("serve", () => {
     expect(h.err()).not.toContain('"secret"');
   });
 
+  it("--audit-log reaches the server's configuration (\"-\" is stdout)", async () => {
+    const rec = recordingServer();
+    const h = harness({ startServer: rec.startServer });
+    const done = h.run("serve", "--dev", "--audit-log", "-");
+    await settle();
+    expect(rec.started[0]!.config.auditLog).toBe("-");
+    h.signals.get("SIGTERM")!();
+    expect(await done).toBe(0);
+  });
+
   it("SIGINT stops too, and --data keeps the data dir", async () => {
     const rec = recordingServer();
     const h = harness({ startServer: rec.startServer });
