@@ -26,12 +26,19 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
+/** Settings a benchmark may change on its server. */
+export interface BenchServerOptions {
+  /** Prometheus metrics and their counting (the server default is on). */
+  metrics?: boolean;
+}
+
 /** Starts roomgate on loopback with random ports and a throwaway data directory. */
-export async function startBenchServer(): Promise<BenchServer> {
+export async function startBenchServer(opts: BenchServerOptions = {}): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "roomgate-bench-"));
   const config = testConfig(dataDir, {
     keys: { inline: new Map([[BENCH_API_KEY, BENCH_SECRET]]), allowShortSecrets: false },
     clients: [parseCredentialHash("bench", hashCredential(BENCH_CLIENT_CREDENTIAL))],
+    ...(opts.metrics !== undefined && { metrics: opts.metrics }),
   });
   const keyRing = createKeyRing(config.keys.inline);
   const server = await startServer(config, { logger: silentLogger, clock: systemClock, keyRing });

@@ -1,4 +1,5 @@
 import type { LoadRow } from "./grpc-load.js";
+import { METRICS_OVERHEAD_TARGET, type OverheadRow } from "./metrics-overhead.js";
 import type { OperationResult } from "./in-process.js";
 import type { ParticipantResult } from "./participants.js";
 import { fmtMs, fmtPct, fmtRate, fmtRatio, mdTable, verdict } from "./stats.js";
@@ -13,6 +14,8 @@ export interface BenchReport {
   grpc: LoadRow[];
   twirp: LoadRow[];
   participants: ParticipantResult | { unavailable: string };
+  /** VerifyToken with metrics on against metrics off (absent when that section did not run). */
+  metricsOverhead?: OverheadRow[];
 }
 
 /** Target thresholds from issue 4. */
@@ -51,6 +54,17 @@ function participantSection(p: BenchReport["participants"]): string {
   ]);
 }
 
+/** The metrics-overhead table: both throughputs, server CPU per call from each server's own account, and the verdict. */
+export function metricsSection(rows: OverheadRow[]): string {
+  return mdTable(
+    ["in flight", "calls/s, metrics on", "calls/s, metrics off", "on ÷ off", `≥ ${fmtPct(METRICS_OVERHEAD_TARGET)}`, "server CPU µs/call on", "off", "CPU on ÷ off", "p99 ms on / off"],
+    rows.map((r) => [
+      String(r.concurrency), fmtRate(r.on.rps), fmtRate(r.off.rps), fmtPct(r.rpsRatio), verdict(r.rpsRatio >= METRICS_OVERHEAD_TARGET),
+      r.on.serverCpuUs.toFixed(1), r.off.serverCpuUs.toFixed(1), fmtPct(r.cpuRatio), `${fmtMs(r.on.p99)} / ${fmtMs(r.off.p99)}`,
+    ]),
+  );
+}
+
 /** The measured tables as markdown (the prose around them lives in BENCHMARKS.md). */
 export function renderReport(r: BenchReport): string {
   return [
@@ -73,5 +87,11 @@ export function renderReport(r: BenchReport): string {
     "",
     participantSection(r.participants),
     "",
+    ...(r.metricsOverhead ? [
+      "### Metrics overhead: VerifyToken with metrics on vs `metrics: false` (two server processes, gRPC)",
+      "",
+      metricsSection(r.metricsOverhead),
+      "",
+    ] : []),
   ].join("\n");
 }

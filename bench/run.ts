@@ -2,8 +2,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { runGrpcLoad, type LoadOptions } from "./grpc-load.js";
 import { runInProcess } from "./in-process.js";
+import { runMetricsOverhead, type OverheadOptions } from "./metrics-overhead.js";
 import { runParticipants, type ParticipantOptions } from "./participants.js";
-import { renderReport, type BenchReport } from "./report.js";
+import { metricsSection, renderReport, type BenchReport } from "./report.js";
 import { runTwirpLoad } from "./twirp-load.js";
 
 // Markers in BENCHMARKS.md between which the measured tables are replaced on each full run.
@@ -18,6 +19,7 @@ const FULL = {
     watched: 1000, updates: 1000, updateConcurrency: 1,
     throughput: { concurrency: 16, total: 20_000, maxMs: 5000 }, registered: 100_000,
   } satisfies ParticipantOptions,
+  metrics: { concurrencies: [16, 64], rounds: 9, callsPerRun: 30_000, maxMsPerRun: 2000 } satisfies OverheadOptions,
 };
 
 // Tiny counts: every code path runs, so CI catches a bench that no longer works; no figure means anything.
@@ -25,6 +27,7 @@ const QUICK: typeof FULL = {
   inProcess: { rounds: 1, msPerRound: 20 },
   load: { concurrencies: [1, 4], rounds: 1, callsPerRun: 40, maxMsPerRun: 2000 },
   participants: { watched: 10, updates: 10, updateConcurrency: 1, throughput: { concurrency: 2, total: 20, maxMs: 2000 }, registered: 50 },
+  metrics: { concurrencies: [4], rounds: 2, callsPerRun: 40, maxMsPerRun: 2000 },
 };
 
 function machine(): string {
@@ -53,6 +56,12 @@ async function main(): Promise<void> {
   // Quick runs and --no-write (CI) only print; a full run updates BENCHMARKS.md unless --out names another file.
   const out = args.includes("--no-write") ? undefined : outIdx >= 0 ? args[outIdx + 1] : quick ? undefined : "BENCHMARKS.md";
   const sizes = quick ? QUICK : FULL;
+  // `--only metrics` runs the metrics-overhead comparison alone and prints its table (nothing is written).
+  if (args[args.indexOf("--only") + 1] === "metrics" && args.includes("--only")) {
+    step("metrics overhead (VerifyToken, metrics on vs off)");
+    process.stdout.write(`Machine: ${machine()}.\n\n${metricsSection(await runMetricsOverhead(sizes.metrics))}\n`);
+    return;
+  }
   const report: BenchReport = {
     command: `npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}`,
     machine: machine(),
@@ -71,6 +80,8 @@ async function main(): Promise<void> {
   report.twirp = await runTwirpLoad(sizes.load);
   step("participant plane");
   report.participants = await participantsOrReason(sizes.participants);
+  step("metrics overhead");
+  report.metricsOverhead = await runMetricsOverhead(sizes.metrics);
   const tables = renderReport(report);
   process.stdout.write(`${tables}\n`);
   if (!out) return;
