@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from "prom-client";
 
 /** The transports a call can arrive on, as the `transport` label says. */
 export type TransportName = "grpc" | "twirp";
@@ -32,6 +32,50 @@ export interface MetricsProbes {
 // Sub-millisecond buckets: a VerifyToken answers in well under one.
 const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Plain counts of one method on one transport, read by the collectors at scrape time. */
+interface MethodStats {
+  transport: TransportName;
+  method: string;
+  ok: number;
+  errors: Map<string, { code: string; reason: string; n: number }>;
+  /** Observations per bucket of DURATION_BUCKETS (not cumulative); larger ones only count toward +Inf. */
+  buckets: Float64Array;
+  count: number;
+  sum: number;
+}
+
+const HISTOGRAM = { name: "roomgate_rpc_duration_seconds", help: "Time from a call's decoded request to its answer (streams: their lifetime)." };
+
+// A prom-client metric whose values come from MethodStats: the exposition of a histogram with labels transport and method.
+function durationHistogram(stats: Map<string, MethodStats>) {
+  const get = async () => {
+    const values: { labels: Record<string, string | number>; sharedLabels: Record<string, string>; value: number; metricName: string }[] = [];
+    for (const st of stats.values()) {
+      const shared = { transport: st.transport, method: st.method };
+      let acc = 0;
+      DURATION_BUCKETS.forEach((le, i) => {
+        acc += st.buckets[i]!;
+        values.push({ labels: { le }, sharedLabels: shared, value: acc, metricName: `${HISTOGRAM.name}_bucket` });
+      });
+      values.push({ labels: { le: "+Inf" }, sharedLabels: shared, value: st.count, metricName: `${HISTOGRAM.name}_bucket` });
+      values.push({ labels: {}, sharedLabels: shared, value: st.sum, metricName: `${HISTOGRAM.name}_sum` });
+      values.push({ labels: {}, sharedLabels: shared, value: st.count, metricName: `${HISTOGRAM.name}_count` });
+    }
+    return { ...HISTOGRAM, type: "histogram", values, aggregator: "sum" };
+  };
+  // Meters keep their MethodStats, so a reset zeroes them in place.
+  const reset = (): void => {
+    for (const st of stats.values()) {
+      st.buckets.fill(0);
+      st.ok = 0;
+      st.errors.clear();
+      st.count = 0;
+      st.sum = 0;
+    }
+  };
+  return { ...HISTOGRAM, type: "histogram", aggregator: "sum", get, reset };
+}
+
 /**
  * Creates the metrics of one server in a registry of its own. No label
  * carries a room, an identity or a token: only transport, method, status
@@ -40,14 +84,21 @@ const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 export function createMetrics(probes: MetricsProbes): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({
+  // The hot path only bumps plain numbers (one MethodStats per transport and method); prom-client
+  // reads them at scrape time, so a call costs no label hashing or metric lookups.
+  const stats = new Map<string, MethodStats>();
+  new Counter({
     name: "roomgate_rpc_requests_total", help: "Calls answered, by transport, method, status code and reason.",
     labelNames: ["transport", "method", "code", "reason"] as const, registers: [registry],
+    collect() {
+      this.reset();
+      for (const st of stats.values()) {
+        if (st.ok > 0) this.inc({ transport: st.transport, method: st.method, code: "OK", reason: "" }, st.ok);
+        for (const e of st.errors.values()) this.inc({ transport: st.transport, method: st.method, code: e.code, reason: e.reason }, e.n);
+      }
+    },
   });
-  const duration = new Histogram({
-    name: "roomgate_rpc_duration_seconds", help: "Time from a call's decoded request to its answer (streams: their lifetime).",
-    labelNames: ["transport", "method"] as const, buckets: DURATION_BUCKETS, registers: [registry],
-  });
+  registry.registerMetric(durationHistogram(stats) as unknown as Metric);
   const minted = new Counter({ name: "roomgate_tokens_minted_total", help: "Tokens handed out by CreateToken, by client.", labelNames: ["client"] as const, registers: [registry] });
   const watch = new Gauge({ name: "roomgate_watch_streams", help: "WatchParticipant streams open on this instance.", registers: [registry] });
   // Both gauges are collected concurrently in one scrape; they share one probe of the store.
@@ -69,17 +120,31 @@ export function createMetrics(probes: MetricsProbes): Metrics {
   });
   return {
     meter(transport, method) {
-      const histogram = duration.labels(transport, method);
-      const children = new Map<string, ReturnType<typeof requests.labels>>();
-      const ok = requests.labels(transport, method, "OK", "");
+      const key = `${transport} ${method}`;
+      let st = stats.get(key);
+      if (!st) {
+        st = { transport, method, ok: 0, errors: new Map(), buckets: new Float64Array(DURATION_BUCKETS.length), count: 0, sum: 0 };
+        stats.set(key, st);
+      }
+      const s = st;
       return {
         done(code, reason, seconds) {
-          histogram.observe(seconds);
-          if (code === "OK") return ok.inc();
-          const key = `${code}|${reason}`;
-          let child = children.get(key);
-          if (!child) children.set(key, (child = requests.labels(transport, method, code, reason)));
-          child.inc();
+          s.count++;
+          s.sum += seconds;
+          for (let i = 0; i < DURATION_BUCKETS.length; i++) {
+            if (seconds <= DURATION_BUCKETS[i]!) {
+              s.buckets[i]!++;
+              break;
+            }
+          }
+          if (code === "OK") {
+            s.ok++;
+            return;
+          }
+          const k = `${code} ${reason}`;
+          const e = s.errors.get(k);
+          if (e) e.n++;
+          else s.errors.set(k, { code, reason, n: 1 });
         },
       };
     },
