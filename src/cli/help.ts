@@ -37,10 +37,13 @@ Flags:
   --http-addr HOST:PORT  Twirp address (env ROOMGATE_HTTP_ADDR; default 0.0.0.0:7891, --dev 127.0.0.1:7891)
   --data DIR             data directory (env ROOMGATE_DATA_DIR; default ./data)
   --redis URL            shared Redis state (not supported yet)
+  --audit-log PATH       audit log of every access decision, "-" for stdout (env ROOMGATE_AUDIT_LOG;
+                         default none); a line that cannot be written refuses the change
   -h, --help             show this help
 
 Keys (merged): config keys/key_file, ROOMGATE_KEY_FILE, LIVEKIT_KEYS ("key1: secret1, key2: secret2"),
 LIVEKIT_API_KEY + LIVEKIT_API_SECRET. Outside --dev every secret must be at least 32 bytes.
+SIGHUP reloads keys, clients and their policies, and reopens the audit log.
 Other environment: ROOMGATE_LOG_LEVEL (debug|info|warn|error), ROOMGATE_REDIS_URL.
 
 Signals: SIGHUP reloads the keys and the config file's clients (a failed reload keeps the current
