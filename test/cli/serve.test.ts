@@ -182,6 +182,15 @@ describe("serve", () => {
     expect(lines(dev.err())[0]!.error).toContain("--dev listens on loopback only");
   });
 
+  it("a malformed client policy stops the start with file:line and the field", async () => {
+    const rec = recordingServer();
+    const cfg = `keys:\n  APIa: ${LONG}\nclients:\n  - name: gw\n    sha256: ${hashCredential("c")}\n    policy:\n      grants: [sip.call]\n      max_ttl: soon\n`;
+    const h = harness({ startServer: rec.startServer }, { "c.yaml": cfg });
+    expect(await h.run("serve", "--config", "c.yaml")).toBe(1);
+    expect(rec.started).toHaveLength(0);
+    expect(lines(h.err())).toMatchObject([{ level: "error", msg: "server failed to start", error: 'c.yaml:8: clients[0].policy.max_ttl must be a whole-second duration of at least 1s, like "10m"' }]);
+  });
+
   it("a server that fails to start exits 1 and drops the temp dir", async () => {
     const h = harness({
       startServer: async () => {

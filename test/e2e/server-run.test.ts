@@ -148,3 +148,24 @@ describe("a full server run", () => {
     expect(await scrape.text()).not.toContain("alice");
   });
 });
+
+describe("--audit-log -", () => {
+  it("writes the audit lines to stdout and nothing else there; the log stays on stderr", async () => {
+    const data = mkdtempSync(join(tmpdir(), "roomgate-run-stdout-"));
+    const p = await spawnServer(["serve", "--dev", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--data", data, "--audit-log", "-"], 30_000);
+    const client = new (grpcClientFor(TokenService))(`127.0.0.1:${p.grpcPort}`, grpc.credentials.createInsecure());
+    try {
+      const res = await callUnary(client, TokenService.method.createToken,
+        create(CreateTokenRequestSchema, { claims: { identity: "a", video: { roomJoin: true, room: "r" } } }), bearerMetadata("devclient"));
+      await waitFor(() => p.stdout().includes("\n"), "the audit line on stdout");
+      const out = p.stdout().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(out).toMatchObject([{ event: "token.create", outcome: "allowed", caller: { client: "dev" }, api_key: "devkey" }]);
+      expect(p.stdout()).not.toContain(res.token);
+      expect(p.stderr()).not.toContain('"event":"token.create"');
+    } finally {
+      client.close();
+      await p.stop("SIGTERM");
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 40_000);
+});
