@@ -6,12 +6,13 @@ import type { Logger } from "./log.js";
 // message concerns. This set is therefore the one piece of process-wide state roomgate keeps: the
 // loggers of the servers running now. While it is non-empty, grpc-js's messages go to each of them;
 // when the last server stops, grpc-js's own console logger is put back.
-const routed = new Set<Logger>();
+// Entries are boxed so that two servers sharing one logger object (silentLogger) are still two entries.
+const routed = new Set<{ log: Logger }>();
 
 function forward(level: "error" | "info" | "debug") {
   return (message?: unknown, ...rest: unknown[]): void => {
     const text = format(message, ...rest);
-    for (const log of routed) log[level]("grpc-js", { grpc: text });
+    for (const { log } of routed) log[level]("grpc-js", { grpc: text });
   };
 }
 
@@ -24,7 +25,7 @@ const FORWARDER: Partial<Console> = { error: forward("error"), info: forward("in
  * receives every grpc-js message.
  */
 export function routeGrpcLogs(log: Logger): () => void {
-  const entry = log.child({ component: "grpc-js" });
+  const entry = { log: log.child({ component: "grpc-js" }) };
   routed.add(entry);
   if (routed.size === 1) grpc.setLogger(FORWARDER);
   return () => {

@@ -37,3 +37,17 @@ describe("routeGrpcLogs", () => {
     expect(a.parsed()[0]!.grpc).toBe("bad frame [redacted-token]");
   });
 });
+
+describe("routeGrpcLogs with one logger shared by two servers", () => {
+  it("keeps routing until both have stopped", () => {
+    const a = capture();
+    const off1 = routeGrpcLogs(a.log);
+    const off2 = routeGrpcLogs(a.log);
+    off1();
+    grpcLog(grpc.logVerbosity.ERROR, "still routed");
+    expect(getLogger()).not.toBe(console);
+    off2();
+    expect(getLogger()).toBe(console);
+    expect(a.parsed().map((l) => l.grpc)).toEqual(["still routed"]);
+  });
+});
