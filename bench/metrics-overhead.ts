@@ -70,12 +70,14 @@ async function measured(driver: LoadDriver, srv: ServerProcess, job: LoadJob): P
 
 /**
  * Two server processes with the same keys, one with metrics and one with
- * `metrics: false`, under the same VerifyToken load; rounds interleave the
- * two and rotate their order, and every figure is a median over rounds.
+ * `metrics: false`, each driven by its own load driver at the same time, so
+ * both see the same neighbours' load in every round (on a shared machine,
+ * runs one after the other scatter more than the effect being measured).
+ * Every figure is a median over rounds, or the best round.
  */
 export async function runMetricsOverhead(opts: OverheadOptions, makeDriver: () => LoadDriver = startClientProcess): Promise<OverheadRow[]> {
   const servers = { on: await startServerProcess({ metrics: true }), off: await startServerProcess({ metrics: false }) };
-  const driver = makeDriver();
+  const drivers = { on: makeDriver(), off: makeDriver() };
   try {
     const token = await mintToken(servers.off.grpcPort);
     const body = benchBodies(token).verifyBin;
@@ -84,19 +86,21 @@ export async function runMetricsOverhead(opts: OverheadOptions, makeDriver: () =
     const rows: OverheadRow[] = [];
     for (const concurrency of opts.concurrencies) {
       const job = (srv: ServerProcess, total = opts.callsPerRun): LoadJob => ({ concurrency, total, maxMs: opts.maxMsPerRun, target: target(srv) });
+      const both = (total?: number) => Promise.all([
+        measured(drivers.on, servers.on, job(servers.on, total)),
+        measured(drivers.off, servers.off, job(servers.off, total)),
+      ]);
       // Warm both servers (JIT, connections) before anything counts.
-      for (const srv of [servers.off, servers.on]) await measured(driver, srv, job(srv, Math.min(opts.callsPerRun, 20 * concurrency + 200)));
+      await both(Math.min(opts.callsPerRun, 20 * concurrency + 200));
       const runs = { on: [] as (LoadResult & { cpuUs: number })[], off: [] as (LoadResult & { cpuUs: number })[] };
       const rpsRatios: number[] = [];
       const cpuRatios: number[] = [];
       for (let r = 0; r < opts.rounds; r++) {
-        const order = r % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
-        const round: Partial<Record<"on" | "off", LoadResult & { cpuUs: number }>> = {};
-        for (const side of order) round[side] = await measured(driver, servers[side], job(servers[side]));
-        runs.on.push(round.on!);
-        runs.off.push(round.off!);
-        rpsRatios.push(round.on!.rps / round.off!.rps);
-        cpuRatios.push(round.on!.cpuUs / round.off!.cpuUs);
+        const [on, off] = await both();
+        runs.on.push(on);
+        runs.off.push(off);
+        rpsRatios.push(on.rps / off.rps);
+        cpuRatios.push(on.cpuUs / off.cpuUs);
       }
       const side = (rs: (LoadResult & { cpuUs: number })[]): OverheadSide =>
         ({ rps: median(rs.map((x) => x.rps)), p99: median(rs.map((x) => x.p99)), serverCpuUs: median(rs.map((x) => x.cpuUs)), bestCpuUs: Math.min(...rs.map((x) => x.cpuUs)) });
@@ -106,7 +110,7 @@ export async function runMetricsOverhead(opts: OverheadOptions, makeDriver: () =
     }
     return rows;
   } finally {
-    await driver.close();
+    await Promise.all([drivers.on.close(), drivers.off.close()]);
     await Promise.all([servers.on.close(), servers.off.close()]);
   }
 }
