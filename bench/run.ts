@@ -19,7 +19,7 @@ const FULL = {
     watched: 1000, updates: 1000, updateConcurrency: 1,
     throughput: { concurrency: 16, total: 20_000, maxMs: 5000 }, registered: 100_000,
   } satisfies ParticipantOptions,
-  metrics: { concurrencies: [16, 64], rounds: 9, callsPerRun: 30_000, maxMsPerRun: 2000 } satisfies OverheadOptions,
+  metrics: { concurrencies: [16, 64], rounds: 15, callsPerRun: 30_000, maxMsPerRun: 2000 } satisfies OverheadOptions,
 };
 
 // Tiny counts: every code path runs, so CI catches a bench that no longer works; no figure means anything.
