@@ -104,7 +104,12 @@ describe("audit log of a running server", () => {
       .toEqual({ code: grpc.status.PERMISSION_DENIED, reason: "policy_denied", field: "api_key" });
     expect(await grpcOutcome(createToken(s, { claims: { identity: "user-1", video: { roomJoin: true, room: "ops" } } }, WEB_CREDENTIAL)))
       .toEqual({ code: grpc.status.PERMISSION_DENIED, reason: "policy_denied", field: "room" });
-    expect(newLines().map((l) => [l.event, l.reason])).toEqual([["token.create", undefined], ["caller.denied", "policy_denied"], ["caller.denied", "policy_denied"]]);
+    const tw = await twirpCall(s.twirpUrl, "roomgate.v1.TokenService", "CreateToken", { claims: { identity: "bot-1", video: { roomJoin: true, room: "app-1" } } }, WEB_CREDENTIAL);
+    expect(twirpOutcome(tw)).toEqual({ status: 403, code: "permission_denied", reason: "policy_denied", argument: "identity" });
+    expect(tw.json.msg).toBe("outside the client's minting policy: identity is outside the identities this client may name");
+    expect(newLines().map((l) => [l.event, l.reason])).toEqual([
+      ["token.create", undefined], ["caller.denied", "policy_denied"], ["caller.denied", "policy_denied"], ["caller.denied", "policy_denied"],
+    ]);
   });
 
   it("participant.join: the joining token's identity and key, its grants and SHA-256", async () => {
