@@ -60,8 +60,7 @@ export function createAuditLog(deps: { sink: AuditSink; clock: Clock; instance: 
     },
     reopen() {
       try {
-        sink.reopen();
-        log.info("audit log reopened");
+        if (sink.reopen()) log.info("audit log reopened");
       } catch (err) {
         log.error("audit log not reopened; still writing to the old file", { code: (err as NodeJS.ErrnoException).code });
       }

@@ -4,8 +4,8 @@ import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 export interface AuditSink {
   /** Writes all of `line` (one `write`, retried for partial writes); throws on any failure. */
   write(line: string): void;
-  /** Opens the path again (log rotation); keeps the old file when the new one cannot be opened, and throws. */
-  reopen(): void;
+  /** Opens the path again (log rotation); false when there is nothing to reopen (stdout). Keeps the old file and throws when the new one cannot be opened. */
+  reopen(): boolean;
   close(): void;
 }
 
@@ -42,11 +42,12 @@ export function openAuditSink(path: string, opts: { fsync: boolean }): AuditSink
       if (opts.fsync && !stdout) fsyncSync(fd);
     },
     reopen() {
-      if (stdout) return;
+      if (stdout) return false;
       const next = open();
       const old = fd;
       fd = next;
       closeSync(old);
+      return true;
     },
     close() {
       if (!stdout) closeSync(fd);
