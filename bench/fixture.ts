@@ -27,13 +27,22 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** Starts roomgate on loopback with random ports and a throwaway data directory; `participants` overrides the defaults. */
-export async function startBenchServer(participants: Partial<ParticipantSettings> = {}): Promise<BenchServer> {
+/** Settings a benchmark may change on its server. */
+export interface BenchServerOptions {
+  /** Prometheus metrics and their counting (the server default is on). */
+  metrics?: boolean;
+  /** Participant settings over the defaults (watch limits for the stalled-stream measurement). */
+  participants?: Partial<ParticipantSettings>;
+}
+
+/** Starts roomgate on loopback with random ports and a throwaway data directory. */
+export async function startBenchServer(opts: BenchServerOptions = {}): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "roomgate-bench-"));
   const config = testConfig(dataDir, {
     keys: { inline: new Map([[BENCH_API_KEY, BENCH_SECRET]]), allowShortSecrets: false },
     clients: [parseCredentialHash("bench", hashCredential(BENCH_CLIENT_CREDENTIAL))],
-    participants: { ...DEFAULT_PARTICIPANT_SETTINGS, ...participants },
+    participants: { ...DEFAULT_PARTICIPANT_SETTINGS, ...opts.participants },
+    ...(opts.metrics !== undefined && { metrics: opts.metrics }),
   });
   const keyRing = createKeyRing(config.keys.inline);
   const server = await startServer(config, { logger: silentLogger, clock: systemClock, keyRing });

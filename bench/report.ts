@@ -1,4 +1,5 @@
 import type { LoadRow } from "./grpc-load.js";
+import { METRICS_OVERHEAD_TARGET, type OverheadRow } from "./metrics-overhead.js";
 import type { OperationResult } from "./in-process.js";
 import type { ParticipantResult } from "./participants.js";
 import type { StalledResult } from "./stalled-watch.js";
@@ -15,6 +16,8 @@ export interface BenchReport {
   twirp: LoadRow[];
   participants: ParticipantResult | { unavailable: string };
   stalled: StalledResult | { unavailable: string };
+  /** VerifyToken with metrics on against metrics off (absent when that section did not run). */
+  metricsOverhead?: OverheadRow[];
 }
 
 /** Target thresholds from issue 4. */
@@ -76,6 +79,21 @@ function stalledSection(st: BenchReport["stalled"]): string {
   ]);
 }
 
+/** The metrics-overhead table: both throughputs, server CPU per call from each server's own account, and the verdict. */
+export function metricsSection(rows: OverheadRow[]): string {
+  return mdTable(
+    [
+      "in flight", "calls/s, metrics on", "calls/s, metrics off", "on ÷ off", `≥ ${fmtPct(METRICS_OVERHEAD_TARGET)}`,
+      "server CPU µs/call on / off (median)", "CPU on ÷ off", "server CPU µs/call on / off (best round)", "best on ÷ off", "p99 ms on / off",
+    ],
+    rows.map((r) => [
+      String(r.concurrency), fmtRate(r.on.rps), fmtRate(r.off.rps), fmtPct(r.rpsRatio), verdict(r.rpsRatio >= METRICS_OVERHEAD_TARGET),
+      `${r.on.serverCpuUs.toFixed(1)} / ${r.off.serverCpuUs.toFixed(1)}`, fmtPct(r.cpuRatio),
+      `${r.on.bestCpuUs.toFixed(1)} / ${r.off.bestCpuUs.toFixed(1)}`, fmtPct(r.bestCpuRatio), `${fmtMs(r.on.p99)} / ${fmtMs(r.off.p99)}`,
+    ]),
+  );
+}
+
 /** The measured tables as markdown (the prose around them lives in BENCHMARKS.md). */
 export function renderReport(r: BenchReport): string {
   return [
@@ -102,5 +120,11 @@ export function renderReport(r: BenchReport): string {
     "",
     stalledSection(r.stalled),
     "",
+    ...(r.metricsOverhead ? [
+      "### Metrics overhead: VerifyToken with metrics on vs `metrics: false` (two server processes, gRPC)",
+      "",
+      metricsSection(r.metricsOverhead),
+      "",
+    ] : []),
   ].join("\n");
 }

@@ -2,8 +2,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { runGrpcLoad, type LoadOptions } from "./grpc-load.js";
 import { runInProcess } from "./in-process.js";
+import { runMetricsOverhead, type OverheadOptions } from "./metrics-overhead.js";
 import { runParticipants, type ParticipantOptions } from "./participants.js";
-import { renderReport, type BenchReport } from "./report.js";
+import { metricsSection, renderReport, type BenchReport } from "./report.js";
 import { runStalledWatch, type StalledOptions } from "./stalled-watch.js";
 import { runTwirpLoad } from "./twirp-load.js";
 
@@ -21,6 +22,7 @@ const FULL = {
   } satisfies ParticipantOptions,
   // Issue 7's repro: 300 never-reading streams on a participant with 400 KB of metadata.
   stalled: { streams: 300, metadataBytes: 400_000, streamsPerConnection: 100, batch: 10 } satisfies StalledOptions,
+  metrics: { concurrencies: [16, 64], rounds: 15, callsPerRun: 30_000, maxMsPerRun: 2000 } satisfies OverheadOptions,
 };
 
 // Tiny counts: every code path runs, so CI catches a bench that no longer works; no figure means anything.
@@ -29,6 +31,7 @@ const QUICK: typeof FULL = {
   load: { concurrencies: [1, 4], rounds: 1, callsPerRun: 40, maxMsPerRun: 2000 },
   participants: { watched: 10, updates: 10, updateConcurrency: 1, throughput: { concurrency: 2, total: 20, maxMs: 2000 }, registered: 50 },
   stalled: { streams: 10, metadataBytes: 400_000, streamsPerConnection: 5, batch: 2 },
+  metrics: { concurrencies: [4], rounds: 2, callsPerRun: 40, maxMsPerRun: 2000 },
 };
 
 function machine(): string {
@@ -57,6 +60,12 @@ async function main(): Promise<void> {
   // Quick runs and --no-write (CI) only print; a full run updates BENCHMARKS.md unless --out names another file.
   const out = args.includes("--no-write") ? undefined : outIdx >= 0 ? args[outIdx + 1] : quick ? undefined : "BENCHMARKS.md";
   const sizes = quick ? QUICK : FULL;
+  // `--only metrics` runs the metrics-overhead comparison alone and prints its table (nothing is written).
+  if (args[args.indexOf("--only") + 1] === "metrics" && args.includes("--only")) {
+    step("metrics overhead (VerifyToken, metrics on vs off)");
+    process.stdout.write(`Machine: ${machine()}.\n\n${metricsSection(await runMetricsOverhead(sizes.metrics))}\n`);
+    return;
+  }
   const report: BenchReport = {
     command: `npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}`,
     machine: machine(),
@@ -78,6 +87,8 @@ async function main(): Promise<void> {
   report.participants = await participantsOrReason(sizes.participants);
   step("stalled watch streams");
   report.stalled = await runStalledWatch(sizes.stalled);
+  step("metrics overhead");
+  report.metricsOverhead = await runMetricsOverhead(sizes.metrics);
   const tables = renderReport(report);
   process.stdout.write(`${tables}\n`);
   if (!out) return;

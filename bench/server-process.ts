@@ -1,8 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { CommitStats } from "../src/participants/group-commit.js";
-import type { ParticipantSettings } from "../src/config/server-config.js";
-import { startBenchServer } from "./fixture.js";
+import { startBenchServer, type BenchServerOptions } from "./fixture.js";
 
 /** The server process's CPU time so far and its store's commit counts. */
 export interface ServerStats {
@@ -14,9 +13,13 @@ export interface ServerStats {
 /** A roomgate server in its own process, so its memory and CPU can be read alone. */
 export interface ServerProcess {
   grpcPort: number;
+  httpPort: number;
   /** Resident set size after a full GC, in bytes. */
   rss(): Promise<number>;
+  /** CPU time and commit counts so far, in one answer. */
   stats(): Promise<ServerStats>;
+  /** CPU time (user + system) the server process has used so far, in microseconds: its own account, whatever the client costs. */
+  cpuUs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -27,21 +30,23 @@ function ask<T>(child: ChildProcess, msg: string): Promise<T> {
   });
 }
 
-/** Forks this file as a server (with participant settings overridden); resolves once it listens. */
-export async function startServerProcess(participants: Partial<ParticipantSettings> = {}): Promise<ServerProcess> {
-  const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(participants)], {
+/** Forks this file as a server; resolves once it listens. */
+export async function startServerProcess(opts: BenchServerOptions = {}): Promise<ServerProcess> {
+  const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(opts)], {
     execArgv: ["--import", "tsx", "--expose-gc"],
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  const { grpcPort } = await new Promise<{ grpcPort: number }>((resolve, reject) => {
-    child.once("message", (m: { grpcPort: number }) => resolve(m));
+  const { grpcPort, httpPort } = await new Promise<{ grpcPort: number; httpPort: number }>((resolve, reject) => {
+    child.once("message", (m: { grpcPort: number; httpPort: number }) => resolve(m));
     child.once("exit", (code) => reject(new Error(`bench server exited (${code})`)));
   });
   return {
     grpcPort,
+    httpPort,
     rss: () => ask<number>(child, "rss"),
     stats: () => ask<ServerStats>(child, "stats"),
+    cpuUs: () => ask<number>(child, "cpu"),
     close: () =>
       new Promise((resolve) => {
         const timer = setTimeout(() => child.kill(), 10_000);
@@ -56,9 +61,12 @@ export async function startServerProcess(participants: Partial<ParticipantSettin
 
 // Entry point when forked.
 if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
-  const bench = await startBenchServer(JSON.parse(process.argv[2] ?? "{}") as Partial<ParticipantSettings>);
+  const bench = await startBenchServer(JSON.parse(process.argv[2] ?? "{}") as BenchServerOptions);
   process.on("message", (msg: string) => {
-    if (msg === "rss") {
+    if (msg === "cpu") {
+      const u = process.cpuUsage();
+      process.send!(u.user + u.system);
+    } else if (msg === "rss") {
       (globalThis as { gc?: () => void }).gc?.();
       process.send!(process.memoryUsage().rss);
     } else if (msg === "stats") {
@@ -68,5 +76,5 @@ if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
       void bench.close().then(() => process.exit(0));
     }
   });
-  process.send({ grpcPort: bench.server.grpcPort });
+  process.send({ grpcPort: bench.server.grpcPort, httpPort: bench.server.httpPort });
 }

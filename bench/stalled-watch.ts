@@ -85,7 +85,7 @@ function healthProbe(address: string) {
  */
 export async function runStalledWatch(opts: StalledOptions): Promise<StalledResult> {
   // The per-participant limit is raised to the stream count so every stream is let in and measured.
-  const srv = await startServerProcess({ maxWatchersPerParticipant: opts.streams, watchBuffer: 32 });
+  const srv = await startServerProcess({ participants: { maxWatchersPerParticipant: opts.streams, watchBuffer: 32 } });
   const address = `127.0.0.1:${srv.grpcPort}`;
   const client = new (grpcClientFor(ParticipantService))(address, grpc.credentials.createInsecure());
   const admin = tokenFor({ identity: "bench-admin", video: { roomAdmin: true, room: BENCH_ROOM } });

@@ -1,3 +1,5 @@
+import { pino, type DestinationStream } from "pino";
+
 /** Log levels in increasing severity. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -14,8 +16,13 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-// Field names whose values are credentials; redacted whatever a caller passes.
+/** Field names whose values are credentials, as pino `redact` paths: at the top level and one level down. */
+export const SECRET_FIELDS = [
+  "token", "secret", "apiSecret", "api_secret", "authorization", "credential", "password", "accessToken", "access_token",
+] as const;
+const REDACT_PATHS = SECRET_FIELDS.flatMap((f) => [f, `*.${f}`]);
+
+// Deeper or differently cased secret fields, and token-shaped strings anywhere, are scrubbed before pino sees them.
 const SECRET_FIELD = /^(token|secret|api_?secret|authorization|credential|password|access_?token)$/i;
 // Anything shaped like a compact JWS, wherever it appears in a string.
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
@@ -30,20 +37,38 @@ function scrub(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** Creates a logger that writes one JSON object per line to `write`. */
-export function createLogger(opts: { level: LogLevel; write: (line: string) => void; now: () => number }, base: LogFields = {}): Logger {
-  const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
-    if (RANK[level] < RANK[opts.level]) return;
-    const line = { time: new Date(opts.now()).toISOString(), level, msg: scrub(msg), ...(scrub({ ...base, ...fields }) as LogFields) };
-    opts.write(`${JSON.stringify(line)}\n`);
-  };
+/** Where log lines go: a function per line (tests, captured stderr) or a file descriptor written synchronously (serve: fd 2). */
+export type LogDestination = { write: (line: string) => void } | { fd: number };
+
+function wrap(p: pino.Logger): Logger {
   return {
-    debug: (m, f) => emit("debug", m, f),
-    info: (m, f) => emit("info", m, f),
-    warn: (m, f) => emit("warn", m, f),
-    error: (m, f) => emit("error", m, f),
-    child: (fields) => createLogger(opts, { ...base, ...fields }),
+    debug: (m, f) => p.debug(f ? (scrub(f) as object) : {}, scrub(m) as string),
+    info: (m, f) => p.info(f ? (scrub(f) as object) : {}, scrub(m) as string),
+    warn: (m, f) => p.warn(f ? (scrub(f) as object) : {}, scrub(m) as string),
+    error: (m, f) => p.error(f ? (scrub(f) as object) : {}, scrub(m) as string),
+    child: (fields) => wrap(p.child(scrub(fields) as pino.Bindings)),
   };
+}
+
+/**
+ * Creates a pino logger that writes one JSON object per line (`time`, `level`
+ * as a name, `msg`, fields). Secret-named fields are redacted and token-shaped
+ * strings replaced, whatever a caller passes. With `fd`, lines are written
+ * synchronously, so a line logged just before exit is not lost.
+ */
+export function createLogger(opts: { level: LogLevel; now: () => number } & LogDestination, base: LogFields = {}): Logger {
+  const dest: DestinationStream = "fd" in opts ? pino.destination({ fd: opts.fd, sync: true }) : { write: (s: string) => opts.write(s) };
+  const p = pino(
+    {
+      level: opts.level,
+      base: null,
+      timestamp: () => `,"time":"${new Date(opts.now()).toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    },
+    dest,
+  );
+  return wrap(Object.keys(base).length > 0 ? p.child(scrub(base) as pino.Bindings) : p);
 }
 
 /** A logger that drops everything (tests, benchmarks). */

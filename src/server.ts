@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import * as http from "node:http";
+import { hostname } from "node:os";
 import * as grpc from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
@@ -7,6 +8,11 @@ import type { Clock } from "./core/clock.js";
 import { createKeyProvider, type KeyProvider, type KeyRing } from "./core/keys.js";
 import type { ServerConfig } from "./config/server-config.js";
 import type { Logger } from "./log.js";
+import { createAuditLog, disabledAuditLog, type AuditLog } from "./audit/audit-log.js";
+import { openAuditSink } from "./audit/audit-sink.js";
+import { routeGrpcLogs } from "./grpc-log.js";
+import { instrumentService } from "./metrics/instrument.js";
+import { createMetrics, type Metrics, type TransportName } from "./metrics/metrics.js";
 import { createInProcessEvents } from "./participants/events.js";
 import type { CommitStats } from "./participants/group-commit.js";
 import { createParticipantRegistry } from "./participants/registry.js";
@@ -35,10 +41,14 @@ export interface RunningServer {
   grpcPort: number;
   /** The bound HTTP (Twirp) port. */
   httpPort: number;
+  /** The bound port of `metrics_addr`, when metrics are served apart. */
+  metricsPort?: number;
   /** The key ring in force; `replace` it to reload keys without dropping requests. */
   keys: KeyProvider;
   /** The CreateToken client credentials in force; `replace` them to reload clients the same way. */
   clients: ClientHolder;
+  /** The audit log in force; `reopen` it after rotation (SIGHUP), `note` reloads on it. */
+  audit?: AuditLog;
   /** Stops accepting calls, ends streams, waits for in-flight calls (up to the grace period), then closes. */
   close(graceMs?: number): Promise<void>;
   /** The participant store's commits and the writes they acknowledged (the benchmark's updates per fsync). */
@@ -88,6 +98,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   // Every open watch stream listens for shutdown; there is no leak to warn about.
   setMaxListeners(0, shutdown.signal);
   const keys = createKeyProvider(deps.keyRing);
+  let audit: AuditLog = disabledAuditLog;
   // Participant plane: embedded store in the data directory, in-process fan-out, registry whose live state the verifier consults.
   const participantStore = deps.participantStore ?? (await openSqliteStore(cfg, deps));
   const registry = createParticipantRegistry({
@@ -97,26 +108,50 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   const closeParticipants = async (): Promise<void> => {
     registry.stop();
     await participantStore.close();
+    audit.close();
   };
   await registry.start().catch(async (err: unknown) => {
     await closeParticipants();
     throw err;
   });
+  // Opened before anything listens: a server that could not audit must not serve at all.
+  if (cfg.auditLog !== undefined) {
+    try {
+      audit = createAuditLog({
+        sink: openAuditSink(cfg.auditLog, { fsync: cfg.auditFsync === true }), clock: deps.clock, log,
+        instance: cfg.instanceId ?? `${hostname()}:${process.pid}`,
+      });
+    } catch (err) {
+      await closeParticipants();
+      throw new Error(`cannot open audit log ${cfg.auditLog}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
   const verifier = createTokenVerifier({ keys, clock: deps.clock, policy: cfg.policy, live: registry.liveState });
   const clients = createClientHolder(cfg.clients);
-  const tokenService = createTokenService({ keys, clock: deps.clock, verifier, clients: () => clients.current(), mint: cfg.mint, maxTokenBytes: cfg.policy.maxTokenBytes });
+  const metrics: Metrics | undefined = cfg.metrics === false ? undefined : createMetrics({
+    participantsActive: () => participantStore.countActive?.() ?? Promise.reject(new Error("the store cannot count participants")),
+  });
+  const debugLog = cfg.logLevel === "debug" ? log : undefined;
+  // Without metrics and debug lines the services are served as they are: nothing is added to the hot path.
+  const instrument = <T>(service: Parameters<typeof instrumentService>[0], impl: T, transport: TransportName): T =>
+    metrics || debugLog ? (instrumentService(service, impl as never, { transport, ...(metrics && { metrics }), ...(debugLog && { debugLog }) }) as T) : impl;
+  const tokenService = createTokenService({
+    keys, clock: deps.clock, verifier, clients: () => clients.current(), mint: cfg.mint, maxTokenBytes: cfg.policy.maxTokenBytes, audit,
+    ...(metrics && { onMinted: (client: string) => metrics.tokenMinted(client) }),
+  });
 
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": cfg.maxRequestBytes, ...grpcConnectionOptions(cfg.connections) });
   const calls = createCallTracker();
   const sendBudget = createSendBudget(cfg.participants.maxWatchPendingBytes);
   const adapterDeps = { log, shutdown: shutdown.signal, calls, sendBudget };
-  addGrpcService(grpcServer, TokenService, tokenService, adapterDeps);
+  addGrpcService(grpcServer, TokenService, instrument(TokenService, tokenService, "grpc"), adapterDeps);
   const participantService = createParticipantService({
     registry, verifier, expiry: createExpirySweep(deps.clock, deps.timers ?? systemTimers), watchBuffer: cfg.participants.watchBuffer, sendBudget,
+    audit, clock: deps.clock,
   });
-  addGrpcService(grpcServer, ParticipantService, participantService, adapterDeps);
-  const roomServiceCompat = createRoomServiceCompat({ registry, verifier, limits: cfg.participants.limits });
-  addGrpcService(grpcServer, RoomService, roomServiceCompat, adapterDeps);
+  addGrpcService(grpcServer, ParticipantService, instrument(ParticipantService, participantService, "grpc"), adapterDeps);
+  const roomServiceCompat = createRoomServiceCompat({ registry, verifier, limits: cfg.participants.limits, audit, clock: deps.clock });
+  addGrpcService(grpcServer, RoomService, instrument(RoomService, roomServiceCompat, "grpc"), adapterDeps);
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICE_NAMES.map((n) => [n, "SERVING"])]));
   health.addToServer(grpcServer);
   new ReflectionService(
@@ -124,13 +159,30 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   ).addToServer(grpcServer);
 
   const twirp = createTwirpRouter({ log, maxRequestBytes: cfg.maxRequestBytes });
-  twirp.add(TokenService, tokenService);
-  twirp.add(ParticipantService, participantService);
-  twirp.add(RoomService, roomServiceCompat, LIVEKIT_ROUTES);
+  twirp.add(TokenService, instrument(TokenService, tokenService, "twirp"));
+  twirp.add(ParticipantService, instrument(ParticipantService, participantService, "twirp"));
+  twirp.add(RoomService, instrument(RoomService, roomServiceCompat, "twirp"), LIVEKIT_ROUTES);
+  const serveMetrics = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    if (!metrics || req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") return false;
+    metrics.render().then(
+      (text) => res.writeHead(200, { "Content-Type": metrics.contentType }).end(text),
+      (err: unknown) => {
+        log.error("metrics not rendered", { cause: err });
+        res.writeHead(500, { "Content-Type": "text/plain" }).end("metrics unavailable\n");
+      },
+    );
+    return true;
+  };
+  const metricsServer = cfg.metricsAddr !== undefined && metrics
+    ? http.createServer((req, res) => {
+      if (!serveMetrics(req, res)) res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
+    })
+    : undefined;
   const httpServer = http.createServer(httpConnectionOptions(cfg.connections), (req, res) => {
     twirp.handle(req, res).then(
       (handled) => {
         if (handled) return;
+        if (!metricsServer && serveMetrics(req, res)) return;
         if (req.method === "GET" && req.url === "/healthz") {
           res.writeHead(200, { "Content-Type": "text/plain" }).end("ok\n");
           return;
@@ -151,18 +203,25 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
 
   let grpcListener: GrpcListener | undefined;
   let httpPort: number;
+  let metricsPort: number | undefined;
   try {
     grpcListener = await listenGrpc(grpcServer, cfg.grpcAddr, cfg.connections, log);
     httpPort = await listenHttp(httpServer, cfg.httpAddr);
+    if (metricsServer) metricsPort = await listenHttp(metricsServer, cfg.metricsAddr!);
   } catch (err) {
     grpcListener?.close();
     grpcServer.forceShutdown();
     httpServer.close();
+    metricsServer?.close();
     await closeParticipants();
     throw err;
   }
   const grpcPort = grpcListener.port;
-  log.info("roomgate listening", { grpc: grpcPort, http: httpPort, dev: cfg.dev, keys: deps.keyRing.apiKeys.length });
+  const unrouteGrpcLogs = routeGrpcLogs(log);
+  log.info("roomgate listening", {
+    grpc: grpcPort, http: httpPort, dev: cfg.dev, keys: deps.keyRing.apiKeys.length,
+    metrics: metrics ? (metricsPort ?? httpPort) : false, audit: cfg.auditLog ?? false,
+  });
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000): Promise<void> => {
@@ -181,6 +240,10 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
       void calls.idle().then(() => setTimeout(() => grpcServer.forceShutdown(), 100).unref());
       await Promise.all([
         grpcClosed,
+        ...(metricsServer ? [new Promise<void>((resolve) => {
+          metricsServer.close(() => resolve());
+          metricsServer.closeAllConnections();
+        })] : []),
         new Promise<void>((resolve) => {
           httpServer.close(() => resolve());
           httpServer.closeIdleConnections();
@@ -188,9 +251,13 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
       ]);
       clearTimeout(timer);
       await closeParticipants();
+      unrouteGrpcLogs();
       log.info("roomgate stopped");
     })();
     return closing;
   };
-  return { grpcPort, httpPort, keys, clients, close, commitStats: () => participantStore.commitStats?.() ?? { flushes: 0, writes: 0 } };
+  return {
+    grpcPort, httpPort, ...(metricsPort !== undefined && { metricsPort }), keys, clients, audit, close,
+    commitStats: () => participantStore.commitStats?.() ?? { flushes: 0, writes: 0 },
+  };
 }

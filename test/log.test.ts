@@ -44,3 +44,29 @@ describe("logger", () => {
     expect(text).toContain('"boom [redacted-token]"');
   });
 });
+
+describe("logger on pino", () => {
+  it("redacts secret-named fields one level down through pino's redact paths, whatever the case of deeper ones", () => {
+    const { log, lines } = capture();
+    log.info("call", { req: { token: "t0k", authorization: "x", Api_Secret: "s" }, outer: { inner: { PASSWORD: "p" } } });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ req: { token: "[redacted]", authorization: "[redacted]", Api_Secret: "[redacted]" }, outer: { inner: { PASSWORD: "[redacted]" } } });
+  });
+
+  it("a child's bindings are scrubbed too", () => {
+    const { log, lines } = capture();
+    log.child({ credential: "c", note: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln" }).warn("w");
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "warn", credential: "[redacted]", note: "[redacted-token]" });
+  });
+
+  it("writes to a file descriptor synchronously", async () => {
+    const { mkdtempSync, openSync, readFileSync, closeSync, rmSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "roomgate-log-"));
+    const fd = openSync(join(dir, "log"), "w");
+    createLogger({ level: "info", now: () => 0, fd }).info("to fd", { n: 1 });
+    expect(JSON.parse(readFileSync(join(dir, "log"), "utf8"))).toEqual({ time: "1970-01-01T00:00:00.000Z", level: "info", msg: "to fd", n: 1 });
+    closeSync(fd);
+    rmSync(dir, { recursive: true });
+  });
+});

@@ -9,7 +9,7 @@ import type { RunningServer as Server, ServerDeps } from "../server.js";
 import type { RoomgateClient, RoomgateClientOptions } from "../client/client.js";
 
 /** What `serve` uses of a running server (src/server.ts): its ports, the key and client holders SIGHUP swaps, and close. */
-export type RunningServer = Pick<Server, "grpcPort" | "httpPort" | "keys" | "clients" | "close">;
+export type RunningServer = Pick<Server, "grpcPort" | "httpPort" | "keys" | "clients" | "audit" | "close">;
 
 /** Starts the gRPC and Twirp servers (src/server.ts) with the key ring loaded at start-up. */
 export type StartServer = (config: ServerConfig, deps: Pick<ServerDeps, "logger" | "clock" | "keyRing">) => Promise<RunningServer>;
@@ -91,6 +91,8 @@ export interface CliContext {
   env: Env;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** When set, `serve` logs straight to this file descriptor (2 in the real process) instead of through `stderr`. */
+  logFd?: number;
   clock: Clock;
   readFile: ReadFile;
   /** The package version, for --version. */

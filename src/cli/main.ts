@@ -26,6 +26,7 @@ const context: CliContext = {
   env: process.env,
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  logFd: 2,
   clock: systemClock,
   readFile: (path) => readFileSync(path, "utf8"),
   version: packageVersion(),

@@ -1,9 +1,11 @@
 import { isScalar, isSeq, type Node, type YAMLSeq } from "yaml";
 import { parseCredentialHash, type ClientCredential } from "../core/credentials.js";
 import { parseDuration } from "../core/duration.js";
+import type { MintPolicy } from "../core/mint-policy.js";
 import type { LogLevel } from "../log.js";
 import { ConfigError } from "./config-error.js";
 import { keysFromYaml } from "./key-file.js";
+import { mintPolicyFromYaml } from "./mint-policy-config.js";
 import { isLogLevel } from "./values.js";
 import { isPlainKeyName, mapEntries, parseYaml, scalarText, type MapEntry, type YamlSource } from "./yaml-source.js";
 
@@ -56,6 +58,11 @@ export interface FileConfig {
   connections?: FileConnectionSettings;
   logLevel?: LogLevel;
   maxRequestBytes?: number;
+  auditLog?: string;
+  auditFsync?: boolean;
+  instanceId?: string;
+  metrics?: boolean;
+  metricsAddr?: string;
 }
 
 type Reader<T> = (src: YamlSource, e: MapEntry, path: string) => T;
@@ -100,7 +107,15 @@ const logLevel: Reader<LogLevel> = (src, e, path) => {
   return v;
 };
 
+const flag: Reader<boolean> = (src, e, path) => {
+  const v = isScalar(e.value) ? e.value.value : undefined;
+  if (typeof v !== "boolean") throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be true or false`);
+  return v;
+};
+
 const keys: Reader<Map<string, string>> = (src, e, path) => keysFromYaml(src, e.value, path);
+
+const clientPolicy: Reader<MintPolicy> = (src, e, path) => mintPolicyFromYaml(src, e.value, path);
 
 const clients: Reader<ClientCredential[]> = (src, e, path) => {
   const node = e.value;
@@ -109,14 +124,15 @@ const clients: Reader<ClientCredential[]> = (src, e, path) => {
   }
   const seen = new Set<string>();
   return (node as YAMLSeq<Node>).items.map((item, i) => {
-    const entry = readSection(src, item, `${path}[${i}]`, { name: text, sha256: text });
+    const entry = readSection(src, item, `${path}[${i}]`, { name: text, sha256: text, policy: clientPolicy });
     if (entry.name === undefined || entry.sha256 === undefined) {
       throw new ConfigError(`${src.where(item)}: ${path}[${i}] needs both name and sha256`);
     }
     if (seen.has(entry.name)) throw new ConfigError(`${src.where(item)}: client "${entry.name}" is listed twice`);
     seen.add(entry.name);
     try {
-      return parseCredentialHash(entry.name, entry.sha256);
+      const client = parseCredentialHash(entry.name, entry.sha256);
+      return entry.policy ? { ...client, policy: entry.policy } : client;
     } catch {
       throw new ConfigError(`${src.where(item)}: client "${entry.name}": sha256 must be 64 hex digits (the SHA-256 of the credential, not the credential)`);
     }
@@ -176,6 +192,11 @@ const TOP = {
   connections: (src: YamlSource, e: MapEntry, path: string) => readSection(src, e.value, path, CONNECTIONS),
   log_level: logLevel,
   max_request_bytes: bytes,
+  audit_log: text,
+  audit_fsync: flag,
+  instance_id: text,
+  metrics: flag,
+  metrics_addr: text,
 };
 
 function defined<T extends object>(o: T): T {
@@ -201,6 +222,11 @@ export function parseConfigFile(textContent: string, fileName: string): FileConf
     clients: p.clients,
     logLevel: p.log_level,
     maxRequestBytes: p.max_request_bytes,
+    auditLog: p.audit_log,
+    auditFsync: p.audit_fsync,
+    instanceId: p.instance_id,
+    metrics: p.metrics,
+    metricsAddr: p.metrics_addr,
   });
   if (p.tokens) {
     out.tokens = defined({

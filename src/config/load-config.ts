@@ -19,6 +19,7 @@ export interface ServeFlags {
   httpAddr?: string;
   data?: string;
   redis?: string;
+  auditLog?: string;
 }
 
 /** Everything loadServerConfig reads; injected so it never touches process state. */
@@ -301,6 +302,12 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     connections: connectionSettings(file.connections),
   };
   if (redisUrl !== undefined) config.redisUrl = redisUrl;
+  const auditLog = flags.auditLog ?? envValue(env, "ROOMGATE_AUDIT_LOG") ?? file.auditLog;
+  if (auditLog !== undefined) config.auditLog = auditLog;
+  if (file.auditFsync !== undefined) config.auditFsync = file.auditFsync;
+  if (file.instanceId !== undefined) config.instanceId = file.instanceId;
+  if (file.metrics !== undefined) config.metrics = file.metrics;
+  if (file.metricsAddr !== undefined) config.metricsAddr = listenAddress(dev, [file.metricsAddr, fileOrigin("metrics_addr")]);
   if (configPath !== undefined) config.configFile = configPath;
   return config;
 }

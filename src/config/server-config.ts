@@ -100,6 +100,16 @@ export interface ServerConfig {
   maxRequestBytes: number;
   /** Connection limits and timeouts of both listeners. */
   connections: ConnectionSettings;
+  /** Audit log (contract §11): a file path or "-" for stdout; absent writes none. */
+  auditLog?: string;
+  /** One fsync per audit line (default false: a write per line). */
+  auditFsync?: boolean;
+  /** Every audit line's `instance`; default `hostname:pid`. */
+  instanceId?: string;
+  /** Prometheus metrics and their counting (default true; false turns both off). */
+  metrics?: boolean;
+  /** Serves /metrics on this HOST:PORT instead of the HTTP port. */
+  metricsAddr?: string;
 }
 
 /** Default participant settings, LiveKit's values. */

@@ -1,10 +1,13 @@
 import { hash, timingSafeEqual } from "node:crypto";
+import type { MintPolicy } from "./mint-policy.js";
 
 /** A client allowed to call CreateToken; only the SHA-256 of its credential is kept. */
 export interface ClientCredential {
   name: string;
   /** SHA-256 of the credential, 32 bytes. */
   sha256: Buffer;
+  /** What its tokens may carry (contract §13); absent keeps full power. */
+  policy?: MintPolicy;
 }
 
 /** Hex SHA-256 of a credential, as the config file stores it. */

@@ -15,6 +15,8 @@ export type Reason =
   | "store_unavailable"
   | "watch_limit"
   | "server_shutting_down"
+  | "policy_denied"
+  | "audit_unavailable"
   | "internal";
 
 /** The status vocabulary shared by gRPC and Twirp; mapped to each in one place. */
@@ -46,6 +48,8 @@ const CODE_OF: Record<Reason, ErrorCode> = {
   store_unavailable: "UNAVAILABLE",
   watch_limit: "RESOURCE_EXHAUSTED",
   server_shutting_down: "UNAVAILABLE",
+  policy_denied: "PERMISSION_DENIED",
+  audit_unavailable: "UNAVAILABLE",
   internal: "INTERNAL",
 };
 
@@ -66,6 +70,8 @@ const MESSAGE_OF: Record<Reason, string> = {
   store_unavailable: "participant store is unavailable",
   watch_limit: "too many watch streams; close one and retry",
   server_shutting_down: "server is shutting down; reconnect",
+  policy_denied: "outside the client's minting policy",
+  audit_unavailable: "audit log cannot be written; nothing was changed",
   internal: "internal error",
 };
 
@@ -97,6 +103,7 @@ function publicMessage(reason: Reason, field?: string, detail?: string): string 
   const base = MESSAGE_OF[reason];
   if (reason === "invalid_argument" && field) return `${base}: ${field}${detail ? ` ${detail}` : ""}`;
   if (reason === "grant_missing" && detail) return `${base}: ${detail}`;
+  if (reason === "policy_denied" && field) return `${base}: ${field}${detail ? ` ${detail}` : ""}`;
   return base;
 }
 

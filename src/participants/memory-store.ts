@@ -32,6 +32,10 @@ export function createMemoryParticipantStore(): ParticipantStore {
         .sort((a, b) => (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0))
         .map(cloneRecord);
     },
+    async countActive() {
+      ready();
+      return [...records.values()].filter((r) => r.state === "active").length;
+    },
     async join(candidate, issuedAtSec) {
       ready();
       const key = participantKey(candidate.room, candidate.identity);

@@ -74,6 +74,7 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): SqlitePa
     list: db.prepare<[string], ParticipantRow>("SELECT * FROM participants WHERE room = ? AND state = 'active' ORDER BY identity"),
     put: db.prepare(INSERT_OR_REPLACE),
     rewrite: db.prepare(UPDATE_ROW),
+    countActive: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM participants WHERE state = 'active'"),
     live: db.prepare<[], ParticipantRow & { revoked_through: number | null }>(
       `SELECT p.*, v.revoked_through FROM participants p LEFT JOIN revocations v USING (room, identity)
        WHERE p.admin_permission IS NOT NULL OR v.revoked_through IS NOT NULL`,
@@ -152,6 +153,7 @@ export function createSqliteParticipantStore(opts: SqliteStoreOptions): SqlitePa
     update: (next, expectedVersion) => write(() => updateTx(next, expectedVersion)),
     remove: (room, identity, o) => write(() => removeTx(room, identity, o.nowMs, o.revokeThroughSec)),
     revoke: (room, identity, throughSec) => write(() => revokeTx(room, identity, throughSec)),
+    countActive: () => run(() => q.countActive.get()!.n),
     revokedThrough: (room, identity) => run(() => watermark(room, identity)),
     loadLiveState: () =>
       run(() =>

@@ -47,6 +47,8 @@ export interface ParticipantStore {
   loadLiveState(): Promise<LiveEntry[]>;
   /** Durable commits and the writes they acknowledged, for stores that batch writes (the bench reads it). */
   commitStats?(): CommitStats;
+  /** How many participants are active in any room (the participants_active gauge); optional for stores that cannot count cheaply. */
+  countActive?(): Promise<number>;
   /** Releases the backing store; later calls throw `store_unavailable`. */
   close(): Promise<void>;
 }

@@ -15,6 +15,9 @@ import {
 } from "../../gen/roomgate/v1/participant_service_pb.js";
 import type { CallContext, InterruptibleStream } from "../transport/call-context.js";
 import type { ImplOf } from "../transport/grpc-adapter.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import type { Clock } from "../core/clock.js";
+import { auditedJoin, auditedRemove, auditedUpdate, authorizeAdminAudited } from "./audited-participants.js";
 import { authorizeRoomAdmin, authorizeWatcher, isRoomAdmin, requireJoinGrant, requireWatchGrant } from "./authorization.js";
 import { kindEnum, permissionFromProto, permissionToProto, timestampFromSeconds } from "./claims-convert.js";
 import type { TokenVerifier } from "./token-verifier.js";
@@ -30,6 +33,10 @@ export interface ParticipantServiceDeps {
   watchBuffer: number;
   /** Bytes handed to the transport and not yet sent; when exhausted, new watches are refused with `watch_limit`. */
   sendBudget?: { readonly exhausted: boolean };
+  /** Records joins, updates, removals and refused callers (contract §11); default: not recorded. */
+  audit?: AuditLog;
+  /** Fixes revocation watermarks for the audit line. */
+  clock?: Clock;
 }
 
 const CAUSE: Record<DomainCause, EventCause> = {
@@ -159,7 +166,7 @@ export function createParticipantService(deps: ParticipantServiceDeps): ImplOf<t
   return {
     async joinRoom(req) {
       if (!req.token) throw tokenError("token_malformed");
-      const { participant, token } = await registry.join((await verifier.verify(req.token)).token);
+      const { participant, token } = await auditedJoin(deps, req.token);
       return create(JoinRoomResponseSchema, {
         participant: participantToProto(participant),
         token: token.token,
@@ -168,8 +175,8 @@ export function createParticipantService(deps: ParticipantServiceDeps): ImplOf<t
     },
 
     async updateParticipant(req, ctx) {
-      await admin(ctx, req.room);
-      const participant = await registry.update(req.room, req.identity, {
+      const caller = await authorizeAdminAudited(deps, ctx, req.room, req.identity, "participant.update");
+      const participant = await auditedUpdate(deps, caller, req.room, req.identity, {
         name: req.name,
         metadata: req.metadata,
         attributes: req.attributes,
@@ -190,8 +197,8 @@ export function createParticipantService(deps: ParticipantServiceDeps): ImplOf<t
     },
 
     async removeParticipant(req, ctx) {
-      await admin(ctx, req.room);
-      await registry.remove(req.room, req.identity, req.revokeTokens);
+      const caller = await authorizeAdminAudited(deps, ctx, req.room, req.identity, "participant.remove");
+      await auditedRemove(deps, caller, req.room, req.identity, req.revokeTokens);
       return create(RemoveParticipantResponseSchema);
     },
 

@@ -12,6 +12,9 @@ import {
   type ParticipantInfo, type ParticipantPermission, type RoomService,
 } from "../../gen/livekit/room_service_pb.js";
 import type { ImplOf } from "../transport/grpc-adapter.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import type { Clock } from "../core/clock.js";
+import { auditedRemove, auditedUpdate, authorizeAdminAudited } from "./audited-participants.js";
 import { authorizeRoomAdmin } from "./authorization.js";
 import { permissionFromProto } from "./claims-convert.js";
 import type { TokenVerifier } from "./token-verifier.js";
@@ -22,6 +25,9 @@ export interface RoomServiceCompatDeps {
   verifier: TokenVerifier;
   /** LiveKit's UpdateParticipant size limits, checked before authorization as LiveKit does. */
   limits: ParticipantLimits;
+  /** Records updates, removals and refused callers (contract §11); default: not recorded. */
+  audit?: AuditLog;
+  clock?: Clock;
 }
 
 // LiveKit's TrackSource numbers follow TRACK_SOURCES' order after UNKNOWN = 0.
@@ -97,11 +103,11 @@ export function createRoomServiceCompat(deps: RoomServiceCompatDeps): ImplOf<typ
     },
 
     async removeParticipant(req, ctx) {
-      await authorizeRoomAdmin(verifier, ctx, req.room);
+      const caller = await authorizeAdminAudited(deps, ctx, req.room, req.identity, "participant.remove");
       const ts = req.revokeTokenTs;
       // LiveKit's revoke_token_ts names the watermark itself; zero means "do not revoke". The registry refuses
       // one more than a minute ahead, and records it even for an identity that never joined.
-      const removed = await registry.remove(req.room, req.identity, ts !== 0n, ts === 0n ? undefined : Number(ts));
+      const removed = await auditedRemove(deps, caller, req.room, req.identity, ts !== 0n, ts === 0n ? undefined : Number(ts));
       // LiveKit answers a participant not in the room 404 whatever the request holds; the watermark stays recorded.
       if (!removed) throw new RoomgateError("participant_not_found");
       return create(RemoveParticipantResponseSchema);
@@ -113,9 +119,9 @@ export function createRoomServiceCompat(deps: RoomServiceCompatDeps): ImplOf<typ
       // sizes before the roomAdmin grant (its own tests pin this order). roomgate.v1 authorizes first.
       if (ctx.credential) await verifier.verify(ctx.credential);
       checkUpdateLimits(changes, deps.limits);
-      await authorizeRoomAdmin(verifier, ctx, req.room);
+      const caller = await authorizeAdminAudited(deps, ctx, req.room, req.identity, "participant.update");
       if (req.permission) changes.permission = permissionFromProto(req.permission, "permission", livekitSourceName);
-      return participantInfo(await registry.update(req.room, req.identity, changes));
+      return participantInfo(await auditedUpdate(deps, caller, req.room, req.identity, changes));
     },
   };
 }

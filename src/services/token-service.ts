@@ -4,6 +4,11 @@ import { matchClient, type ClientCredential } from "../core/credentials.js";
 import { invalidArgument, RoomgateError, tokenError } from "../core/errors.js";
 import { signingKey, type KeyProvider } from "../core/keys.js";
 import { mintToken, type MintLimits, type MintRequest } from "../core/minting.js";
+import { effectiveGrantNames } from "../core/effective-grants.js";
+import { checkMintPolicy, policyApiKey, policyLimits } from "../core/mint-policy.js";
+import { disabledAuditLog, type AuditLog } from "../audit/audit-log.js";
+import { rfc3339, tokenSha256 } from "../audit/audit-fields.js";
+import { denied } from "./audited.js";
 import { checkRequirements, REQUIREMENTS, type Requirement } from "../core/requirements.js";
 import { Grant, type TokenService, type VerifyTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
 import type { ImplOf } from "../transport/grpc-adapter.js";
@@ -20,6 +25,10 @@ export interface TokenServiceDeps {
   mint: MintLimits;
   /** Verification's size limit: a longer token is refused at mint time, so roomgate never mints what it would refuse. */
   maxTokenBytes: number;
+  /** Where mints and refused callers are recorded (contract §11); default: not recorded. */
+  audit?: AuditLog;
+  /** Called with the client's name for every token handed out (the metrics' minted counter). */
+  onMinted?: (client: string) => void;
 }
 
 /** The client credentials in force; `replace` swaps them (on SIGHUP) without dropping calls. */
@@ -63,15 +72,39 @@ function timestampSeconds(t: Timestamp | undefined): number | undefined {
 export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenService> {
   return {
     async createToken(req, ctx) {
-      if (!ctx.credential || !matchClient(deps.clients(), ctx.credential)) throw new RoomgateError("caller_unauthenticated");
-      const mintReq: MintRequest = { grants: claimsFromProto(req.claims) };
+      const audit = deps.audit ?? disabledAuditLog;
+      const client = ctx.credential ? matchClient(deps.clients(), ctx.credential) : undefined;
+      if (!client) {
+        const err = new RoomgateError("caller_unauthenticated");
+        denied(audit, "token.create", {}, err);
+        throw err;
+      }
+      const caller = { client: client.name };
+      const grants = claimsFromProto(req.claims);
+      const at = { caller, ...(grants.video?.room !== undefined && { room: grants.video.room }), ...(grants.identity !== undefined && { identity: grants.identity }) };
+      const ring = deps.keys.current();
+      let apiKey: string;
+      try {
+        checkMintPolicy(client.policy, grants);
+        apiKey = policyApiKey(client.policy, req.apiKey, ring.defaultKey.apiKey);
+      } catch (err) {
+        denied(audit, "token.create", at, err);
+        throw err;
+      }
+      const mintReq: MintRequest = { grants };
       const ttlSeconds = durationSeconds(req.ttl);
       if (ttlSeconds !== undefined) mintReq.ttlSeconds = ttlSeconds;
       const notBefore = timestampSeconds(req.notBefore);
       if (notBefore !== undefined) mintReq.notBefore = notBefore;
-      const key = signingKey(deps.keys.current(), req.apiKey);
-      const minted = mintToken(key, mintReq, nowSeconds(deps.clock), deps.mint);
+      const key = signingKey(ring, apiKey);
+      const minted = mintToken(key, mintReq, nowSeconds(deps.clock), policyLimits(client.policy, deps.mint));
       if (minted.token.length > deps.maxTokenBytes) throw invalidArgument("claims", `make a token longer than ${deps.maxTokenBytes} bytes`);
+      // Recorded before the token leaves: if the line cannot be written, the token is never handed out.
+      audit.write({
+        event: "token.create", outcome: "allowed", ...at, api_key: minted.apiKey, grants: effectiveGrantNames(minted.grants),
+        expires_at: rfc3339(minted.expiresAt), token_sha256: tokenSha256(minted.token),
+      });
+      deps.onMinted?.(client.name);
       // A typed literal rather than create(): see claims-convert.ts for why.
       return {
         $typeName: "roomgate.v1.CreateTokenResponse",

@@ -305,3 +305,28 @@ describe("reloadCredentials", () => {
     expect(() => reload("APIa")).toThrow(ConfigError);
   });
 });
+
+describe("audit and metrics settings", () => {
+  const file = "audit_log: /from/file.log\naudit_fsync: true\ninstance_id: gate-7\nmetrics: false\nmetrics_addr: 127.0.0.1:9100\n";
+
+  it("--audit-log wins over ROOMGATE_AUDIT_LOG, which wins over audit_log", () => {
+    const files_ = { "c.yaml": file };
+    expect(load({ flags: { config: "c.yaml", auditLog: "-" }, env: { ...KEYED, ROOMGATE_AUDIT_LOG: "/from/env.log" }, files: files_ }).auditLog).toBe("-");
+    expect(load({ flags: { config: "c.yaml" }, env: { ...KEYED, ROOMGATE_AUDIT_LOG: "/from/env.log" }, files: files_ }).auditLog).toBe("/from/env.log");
+    expect(load({ flags: { config: "c.yaml" }, env: KEYED, files: files_ })).toMatchObject({
+      auditLog: "/from/file.log", auditFsync: true, instanceId: "gate-7", metrics: false, metricsAddr: "127.0.0.1:9100",
+    });
+  });
+
+  it("by default there is no audit log and metrics are on, on the HTTP port", () => {
+    const c = load({ env: KEYED });
+    expect([c.auditLog, c.auditFsync, c.instanceId, c.metrics, c.metricsAddr]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it("metrics_addr must be HOST:PORT, and loopback under --dev", () => {
+    expect(() => load({ flags: { config: "c.yaml" }, env: KEYED, files: { "c.yaml": "metrics_addr: 9100\n" } }))
+      .toThrow('metrics_addr in c.yaml: "9100" is not a HOST:PORT address');
+    expect(() => load({ flags: { config: "c.yaml", dev: true }, files: { "c.yaml": "metrics_addr: 0.0.0.0:9100\n" } }))
+      .toThrow("--dev listens on loopback only, but metrics_addr in c.yaml is \"0.0.0.0:9100\"");
+  });
+});

@@ -29,6 +29,8 @@ const CONTRACT: Record<Reason, ErrorCode> = {
   watch_limit: "RESOURCE_EXHAUSTED",
   // Beyond §6: a watch stream cut by shutdown, so watchers know to reconnect.
   server_shutting_down: "UNAVAILABLE",
+  policy_denied: "PERMISSION_DENIED",
+  audit_unavailable: "UNAVAILABLE",
   internal: "INTERNAL",
 };
 

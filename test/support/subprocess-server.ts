@@ -12,16 +12,20 @@ export interface ServerProcess {
   httpPort: number;
   /** Everything the child wrote so far (stdout and stderr), for failure messages. */
   output(): string;
+  /** What the child wrote to stderr alone (its log). */
+  stderr(): string;
+  /** What the child wrote to stdout alone (`--audit-log -`). */
+  stdout(): string;
   /** Sends `signal` and resolves once the child has exited. */
   stop(signal: NodeJS.Signals): Promise<void>;
 }
 
 // The child must see only the flags the test gives, not a developer's roomgate or LiveKit settings.
-function cleanEnv(): NodeJS.ProcessEnv {
+function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(ROOMGATE_|LIVEKIT_)/.test(k)) env[k] = v;
   env.ROOMGATE_LOG_LEVEL = "info";
-  return env;
+  return { ...env, ...extra };
 }
 
 /**
@@ -29,9 +33,11 @@ function cleanEnv(): NodeJS.ProcessEnv {
  * "serving" log line, which comes after the bound ports are logged and the
  * signal handlers are in place. Rejects with the child's output otherwise.
  */
-export async function spawnServer(args: string[], timeoutMs = 15_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["bin/roomgate.js", ...args], { cwd: REPO_ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+export async function spawnServer(args: string[], timeoutMs = 15_000, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ["bin/roomgate.js", ...args], { cwd: REPO_ROOT, env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
+  let err = "";
+  let std = "";
   let pending = "";
   let ports: { grpc: number; http: number } | undefined;
   // A spawn failure surfaces through `ready`; stop() only needs to know that the child is gone.
@@ -65,6 +71,8 @@ export async function spawnServer(args: string[], timeoutMs = 15_000): Promise<S
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
+    child.stdout!.on("data", (chunk: Buffer) => void (std += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => void (err += chunk.toString()));
   });
   try {
     const { grpc, http } = await ready;
@@ -73,6 +81,8 @@ export async function spawnServer(args: string[], timeoutMs = 15_000): Promise<S
       grpcPort: grpc,
       httpPort: http,
       output: () => out,
+      stderr: () => err,
+      stdout: () => std,
       async stop(signal) {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
         await exited;

@@ -525,6 +525,8 @@ export const ParticipantService: GenService<{
    * without room or identity, or with an identity or room over 256 bytes or a
    * name, metadata or attributes over UpdateParticipant's limits (the field
    * is named).
+   * Audit: UNAVAILABLE `audit_unavailable` when the audit log cannot be
+   * written; nothing changes.
    *
    * @generated from rpc roomgate.v1.ParticipantService.JoinRoom
    */
@@ -545,6 +547,8 @@ export const ParticipantService: GenService<{
    * Errors: UNAUTHENTICATED (`caller_unauthenticated` or a `token_*` reason);
    * PERMISSION_DENIED `grant_missing`; INVALID_ARGUMENT `invalid_argument` for
    * limits; NOT_FOUND `participant_not_found`; UNAVAILABLE `store_unavailable`.
+   * Audit: UNAVAILABLE `audit_unavailable` when the audit log cannot be
+   * written; nothing changes.
    *
    * @generated from rpc roomgate.v1.ParticipantService.UpdateParticipant
    */
@@ -592,6 +596,8 @@ export const ParticipantService: GenService<{
    *
    * Caller: a token with `roomAdmin` for the room.
    * Errors: as UpdateParticipant.
+   * Audit: UNAVAILABLE `audit_unavailable` when the audit log cannot be
+   * written; nothing changes.
    *
    * @generated from rpc roomgate.v1.ParticipantService.RemoveParticipant
    */

@@ -274,6 +274,11 @@ export const TokenService: GenService<{
    * them: tokens go to clients), or claims whose token would exceed the
    * verifier's size limit (roomgate never mints a token it would refuse). A ttl
    * above the configured maximum is cut to it.
+   * Policy: PERMISSION_DENIED `policy_denied` when the claims, the key or the
+   * room are outside the client's minting policy (the field is named; nothing is
+   * minted); a ttl above the policy's max_ttl is cut to it.
+   * Audit: UNAVAILABLE `audit_unavailable` when the audit log cannot be
+   * written; nothing is handed out.
    *
    * @generated from rpc roomgate.v1.TokenService.CreateToken
    */

@@ -12,12 +12,15 @@ Flags:
   --data DIR             data directory (env ROOMGATE_DATA_DIR; default ./data); one server per
                          directory: a second one on it exits 1
   --redis URL            shared Redis state (not supported yet)
+  --audit-log PATH       audit log of every access decision, "-" for stdout (env ROOMGATE_AUDIT_LOG;
+                         default none); a line that cannot be written refuses the change
   -h, --help             show this help
 
 Keys (merged): config keys/key_file, ROOMGATE_KEY_FILE, LIVEKIT_KEYS ("key1: secret1, key2: secret2"),
 LIVEKIT_API_KEY + LIVEKIT_API_SECRET. Outside --dev every secret must be at least 32 bytes.
 Other environment: ROOMGATE_LOG_LEVEL (debug|info|warn|error), ROOMGATE_REDIS_URL.
 
-Signals: SIGHUP reloads the keys and the config file's clients (a failed reload, or a key file
-with no key in it, keeps the current ones); SIGTERM/SIGINT stop gracefully.
+Signals: SIGHUP reloads the keys, the config file's clients and their policies, and reopens the
+audit log (a failed reload, or a key file with no key in it, keeps the current ones); SIGTERM/SIGINT
+stop gracefully.
 `;

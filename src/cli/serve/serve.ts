@@ -1,7 +1,7 @@
 import { loadKeyRing, loadServerConfig, reloadCredentials } from "../../config/load-config.js";
-import { createLogger, type Logger } from "../../log.js";
+import { createLogger, type LogDestination, type Logger } from "../../log.js";
 import { parseFlags } from "../args.js";
-import { CliError, usageError, type CliContext, type RunningServer, type SignalName } from "../context.js";
+import { usageError, type CliContext, type RunningServer, type SignalName } from "../context.js";
 import { SERVE_HELP } from "./help.js";
 
 const OPTIONS = {
@@ -11,6 +11,7 @@ const OPTIONS = {
   "http-addr": { type: "string" },
   data: { type: "string" },
   redis: { type: "string" },
+  "audit-log": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -31,10 +32,15 @@ function reload(input: Parameters<typeof reloadCredentials>[0], server: RunningS
     fresh = reloadCredentials(input);
   } catch (err) {
     log.error("reload failed; keeping the current API keys and clients", { error: errorText(err) });
+    server.audit?.note({ event: "keys.reload", outcome: "failed", reason: "invalid_argument" });
     return;
   }
   server.keys.replace(fresh.keyRing);
   server.clients.replace(fresh.clients);
+  server.audit?.note({
+    event: "keys.reload", outcome: "allowed", api_keys: [...fresh.keyRing.apiKeys], clients: fresh.clients.map((c) => c.name),
+    policies: fresh.clients.filter((c) => c.policy).map((c) => c.name),
+  });
   log.info("API keys and clients reloaded", { apiKeys: fresh.keyRing.apiKeys, clients: fresh.clients.map((c) => c.name) });
 }
 
@@ -57,8 +63,20 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     ...(f["grpc-addr"] !== undefined ? { grpcAddr: f["grpc-addr"] } : {}),
     ...(f["http-addr"] !== undefined ? { httpAddr: f["http-addr"] } : {}),
     ...(f.data !== undefined ? { data: f.data } : {}),
+    ...(f["audit-log"] !== undefined ? { auditLog: f["audit-log"] } : {}),
   };
-  const config = loadServerConfig({ flags, env: ctx.env, readFile: ctx.readFile, makeTempDir: ctx.makeTempDir });
+  const dest: LogDestination = ctx.logFd !== undefined ? { fd: ctx.logFd } : { write: ctx.stderr };
+  // Contract §15: serve's failures to start are JSON lines on stderr too, before the configured level is known.
+  const startFailed = (err: unknown): number => {
+    createLogger({ level: "info", now: () => ctx.clock.nowMs(), ...dest }).error("server failed to start", { error: errorText(err) });
+    return 1;
+  };
+  let config: ReturnType<typeof loadServerConfig>;
+  try {
+    config = loadServerConfig({ flags, env: ctx.env, readFile: ctx.readFile, makeTempDir: ctx.makeTempDir });
+  } catch (err) {
+    return startFailed(err);
+  }
   const throwAwayDir = config.dev && f.data === undefined ? config.dataDir : undefined;
   const dropThrowAwayDir = () => {
     if (throwAwayDir === undefined) return;
@@ -74,14 +92,14 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     throw usageError(`${REDIS_UNSUPPORTED} (unset ROOMGATE_REDIS_URL / redis_url)`, "serve");
   }
 
-  const log = createLogger({ level: config.logLevel, write: ctx.stderr, now: () => ctx.clock.nowMs() });
+  const log = createLogger({ level: config.logLevel, now: () => ctx.clock.nowMs(), ...dest });
   let server: RunningServer;
   try {
     const keyRing = loadKeyRing(config.keys, ctx.readFile);
     server = await ctx.startServer(config, { logger: log, clock: ctx.clock, keyRing });
   } catch (err) {
     dropThrowAwayDir();
-    throw new CliError(`server failed to start: ${errorText(err)}`);
+    return startFailed(err);
   }
   return new Promise<number>((resolve) => {
     const unsubscribe: (() => void)[] = [];
@@ -102,7 +120,11 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
         resolve(code);
       });
     };
-    unsubscribe.push(ctx.onSignal("SIGHUP", () => reload({ flags, env: ctx.env, readFile: ctx.readFile }, server, log)));
+    unsubscribe.push(ctx.onSignal("SIGHUP", () => {
+      // Rotation first: the reload's own audit line goes to the new file.
+      server.audit?.reopen();
+      reload({ flags, env: ctx.env, readFile: ctx.readFile }, server, log);
+    }));
     unsubscribe.push(ctx.onSignal("SIGTERM", () => shutdown("SIGTERM")));
     unsubscribe.push(ctx.onSignal("SIGINT", () => shutdown("SIGINT")));
     // npx/npm run do not pass a SIGTERM on to this process; their exit orphans it, which is the same request.

@@ -57,6 +57,16 @@ describe("serve", () => {
     expect(h.err()).not.toContain('"secret"');
   });
 
+  it("--audit-log reaches the server's configuration (\"-\" is stdout)", async () => {
+    const rec = recordingServer();
+    const h = harness({ startServer: rec.startServer });
+    const done = h.run("serve", "--dev", "--audit-log", "-");
+    await settle();
+    expect(rec.started[0]!.config.auditLog).toBe("-");
+    h.signals.get("SIGTERM")!();
+    expect(await done).toBe(0);
+  });
+
   it("SIGINT stops too, and --data keeps the data dir", async () => {
     const rec = recordingServer();
     const h = harness({ startServer: rec.startServer });
@@ -189,13 +199,25 @@ describe("serve", () => {
     expect(h.removed).toEqual(["/tmp/roomgate-dev-test"]);
   });
 
-  it("configuration errors exit 1 with the message, as one JSON log line (serve's stderr is its log)", async () => {
+  it("configuration errors exit 1 with the message as one JSON line on stderr", async () => {
     const h = harness({ env: { LIVEKIT_KEYS: "APIshort: tiny" } });
     expect(await h.run("serve")).toBe(1);
-    expect(h.err()).toBe('{"time":"2027-01-15T08:00:00.000Z","level":"error","msg":"secret of API key \\"APIshort\\" is shorter than 32 bytes","reason":"key_invalid"}\n');
+    expect(lines(h.err())).toEqual([
+      { time: "2027-01-15T08:00:00.000Z", level: "error", msg: "server failed to start", error: 'secret of API key "APIshort" is shorter than 32 bytes' },
+    ]);
+    expect(h.out()).toBe("");
     const dev = harness();
     expect(await dev.run("serve", "--dev", "--http-addr", "0.0.0.0:7891")).toBe(1);
-    expect(dev.err()).toContain("--dev listens on loopback only");
+    expect(lines(dev.err())[0]!.error).toContain("--dev listens on loopback only");
+  });
+
+  it("a malformed client policy stops the start with file:line and the field", async () => {
+    const rec = recordingServer();
+    const cfg = `keys:\n  APIa: ${LONG}\nclients:\n  - name: gw\n    sha256: ${hashCredential("c")}\n    policy:\n      grants: [sip.call]\n      max_ttl: soon\n`;
+    const h = harness({ startServer: rec.startServer }, { "c.yaml": cfg });
+    expect(await h.run("serve", "--config", "c.yaml")).toBe(1);
+    expect(rec.started).toHaveLength(0);
+    expect(lines(h.err())).toMatchObject([{ level: "error", msg: "server failed to start", error: 'c.yaml:8: clients[0].policy.max_ttl must be a whole-second duration of at least 1s, like "10m"' }]);
   });
 
   it("a server that fails to start exits 1 and drops the temp dir", async () => {
@@ -205,7 +227,7 @@ describe("serve", () => {
       },
     });
     expect(await h.run("serve", "--dev")).toBe(1);
-    expect(h.err()).toContain("server failed to start: listen EADDRINUSE");
+    expect(lines(h.err())).toMatchObject([{ level: "error", msg: "server failed to start", error: "listen EADDRINUSE 127.0.0.1:7890" }]);
     expect(h.removed).toEqual(["/tmp/roomgate-dev-test"]);
   });
 

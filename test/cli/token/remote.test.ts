@@ -9,7 +9,6 @@ import { harness, payloadOf } from "../cli-harness.js";
 describe("token … --server against a running roomgate", () => {
   let server: TestServer;
   let address: string;
-
   beforeAll(async () => {
     server = await startTestServer();
     address = server.grpcAddress;
