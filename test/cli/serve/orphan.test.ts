@@ -31,10 +31,11 @@ function servingPid(child: ChildProcess, timeoutMs = 60_000): Promise<{ pid: num
     const timer = setTimeout(() => reject(new Error(`no "serving" line within ${timeoutMs} ms:\n${out}`)), timeoutMs);
     child.stderr!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /"msg":"serving","pid":(\d+)/.exec(out);
-      if (m) {
+      // Log lines are JSON objects; their field order is the logger's business.
+      const serving = out.split("\n").filter((l) => l.includes('"msg":"serving"')).map((l) => JSON.parse(l) as { pid: number })[0];
+      if (serving) {
         clearTimeout(timer);
-        resolve({ pid: Number(m[1]), output: () => out });
+        resolve({ pid: serving.pid, output: () => out });
       }
     });
     child.once("exit", () => reject(new Error(`the launcher exited before serving:\n${out}`)));
@@ -66,7 +67,7 @@ describe("serve started by a launcher that does not forward signals", () => {
     orphaned!();
     expect(await done).toBe(0);
     expect(closed).toBe(1);
-    expect(h.err()).toContain('"msg":"shutting down","signal":"parent exited"');
+    expect(h.err().split("\n").filter(Boolean).map((l) => JSON.parse(l) as object)).toContainEqual(expect.objectContaining({ msg: "shutting down", signal: "parent exited" }));
     expect(orphaned).toBeUndefined();
   });
 
