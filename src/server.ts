@@ -16,6 +16,7 @@ import { createRoomServiceCompat } from "./services/room-service-compat.js";
 import { createClientHolder, createTokenService, type ClientHolder } from "./services/token-service.js";
 import { createTokenVerifier } from "./services/token-verifier.js";
 import { createCallTracker } from "./transport/call-tracker.js";
+import { createCodecCompiler } from "./transport/codec/codec.js";
 import { addGrpcService } from "./transport/grpc-adapter.js";
 import { splitHostPort } from "./transport/host-port.js";
 import { reflectionPackageDefinition } from "./transport/reflection.js";
@@ -100,7 +101,9 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
 
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": cfg.maxRequestBytes });
   const calls = createCallTracker();
-  const adapterDeps = { log, shutdown: shutdown.signal, calls };
+  // One compiler for both transports: each message type is compiled once, at start-up.
+  const codecs = createCodecCompiler();
+  const adapterDeps = { log, shutdown: shutdown.signal, calls, codecs };
   addGrpcService(grpcServer, TokenService, tokenService, adapterDeps);
   const participantService = createParticipantService({ registry, verifier });
   addGrpcService(grpcServer, ParticipantService, participantService, adapterDeps);
@@ -110,7 +113,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
     reflectionPackageDefinition(file_roomgate_v1_token_service, file_roomgate_v1_participant_service, file_health_v1_health),
   ).addToServer(grpcServer);
 
-  const twirp = createTwirpRouter({ log, maxRequestBytes: cfg.maxRequestBytes });
+  const twirp = createTwirpRouter({ log, maxRequestBytes: cfg.maxRequestBytes, codecs });
   twirp.add(TokenService, tokenService);
   twirp.add(ParticipantService, participantService);
   twirp.add(RoomService, createRoomServiceCompat({ registry, verifier }), LIVEKIT_JSON);

@@ -6,15 +6,20 @@ import { invalidArgument, RoomgateError } from "../core/errors.js";
 import type { Logger } from "../log.js";
 import { bearerCredential, type CallContext } from "./call-context.js";
 import type { CallTracker } from "./call-tracker.js";
+import { createCodecCompiler, type CodecCompiler } from "./codec/codec.js";
 import { toGrpcStatus } from "./status.js";
 
 type In<M extends GenServiceMethods[string]> = MessageShape<M["input"]>;
 type Out<M extends GenServiceMethods[string]> = MessageShape<M["output"]>;
 
-/** A transport-neutral implementation of a generated service: async unary handlers, async-iterable streams. */
+/**
+ * A transport-neutral implementation of a generated service: unary handlers
+ * (a handler that can answer at once returns the response itself, sparing the
+ * transports a promise turn), async-iterable streams.
+ */
 export type ServiceImpl<S extends GenServiceMethods> = {
   [K in keyof S]: S[K]["methodKind"] extends "unary"
-    ? (req: In<S[K]>, ctx: CallContext) => Promise<Out<S[K]>>
+    ? (req: In<S[K]>, ctx: CallContext) => Out<S[K]> | Promise<Out<S[K]>>
     : S[K]["methodKind"] extends "server_streaming"
       ? (req: In<S[K]>, ctx: CallContext) => AsyncIterable<Out<S[K]>>
       : never;
@@ -27,26 +32,34 @@ const identity = (b: Buffer): Buffer => b;
 export type ImplOf<T> = T extends GenService<infer S> ? ServiceImpl<S> : never;
 
 /** grpc-js method definition for a protobuf-es method (requests stay bytes until the handler decodes them). */
-function serverMethod(m: DescMethod): grpc.MethodDefinition<Buffer, unknown> {
+function serverMethod(m: DescMethod, codecs: CodecCompiler): grpc.MethodDefinition<Buffer, unknown> {
+  const output = codecs.codec(m.output);
   return {
     path: `/${m.parent.typeName}/${m.name}`,
     requestStream: false,
     responseStream: m.methodKind === "server_streaming",
     requestSerialize: identity,
     requestDeserialize: identity,
-    responseSerialize: (msg) => asBuffer(toBinary(m.output, msg as MessageShape<DescMessage>)),
-    responseDeserialize: (b: Buffer) => fromBinary(m.output, b),
+    responseSerialize: (msg) => output.encode(msg as MessageShape<DescMessage>),
+    responseDeserialize: (b: Buffer) => output.decode(b),
     originalName: m.localName,
   };
 }
 
 // Decoding inside the handler turns undecodable bytes into INVALID_ARGUMENT instead of grpc-js's INTERNAL.
-function decode(m: DescMethod, bytes: Buffer): MessageShape<DescMessage> {
-  try {
-    return fromBinary(m.input, bytes);
-  } catch {
-    throw invalidArgument("request", "could not be decoded");
-  }
+function requestDecoder(m: DescMethod, codecs: CodecCompiler): (bytes: Buffer) => MessageShape<DescMessage> {
+  const input = codecs.codec(m.input);
+  return (bytes) => {
+    try {
+      return input.decode(bytes);
+    } catch {
+      throw invalidArgument("request", "could not be decoded");
+    }
+  };
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
 }
 
 type ServerCall = grpc.ServerUnaryCall<Buffer, unknown> | grpc.ServerWritableStream<Buffer, unknown>;
@@ -97,38 +110,47 @@ export function addGrpcService<S extends GenServiceMethods>(
   server: grpc.Server,
   service: GenService<S>,
   impl: ServiceImpl<S>,
-  deps: { log: Logger; shutdown: AbortSignal; calls: CallTracker },
+  deps: { log: Logger; shutdown: AbortSignal; calls: CallTracker; codecs?: CodecCompiler },
 ): void {
   const desc = service as unknown as DescService;
+  const codecs = deps.codecs ?? createCodecCompiler();
   const definition: Record<string, grpc.MethodDefinition<Buffer, unknown>> = {};
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const m of desc.methods) {
     const fn = (impl as Record<string, unknown>)[m.localName] as (req: unknown, ctx: CallContext) => unknown;
     const method = `${desc.typeName}/${m.name}`;
-    definition[m.localName] = serverMethod(m);
+    definition[m.localName] = serverMethod(m, codecs);
+    const decode = requestDecoder(m, codecs);
     if (m.methodKind === "unary") {
       handlers[m.localName] = (call: grpc.ServerUnaryCall<Buffer, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const ctx = new LazyCallContext(call, deps.shutdown);
         const finished = deps.calls.begin();
-        // The executor turns a synchronous throw (an undecodable request) into a rejection, with fewer promise hops than a chain.
-        new Promise((resolve) => resolve(fn(decode(m, call.request), ctx))).then(
-          (res) => {
-            cb(null, res);
-            ctx.done();
-            finished();
-          },
-          (err: unknown) => {
-            cb(toGrpcStatus(err, deps.log, method));
-            ctx.done();
-            finished();
-          },
-        );
+        const reply = (res: unknown) => {
+          cb(null, res);
+          ctx.done();
+          finished();
+        };
+        const fail = (err: unknown) => {
+          cb(toGrpcStatus(err, deps.log, method));
+          ctx.done();
+          finished();
+        };
+        let out: unknown;
+        try {
+          out = fn(decode(call.request), ctx);
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        // A handler that answered synchronously is replied to in this turn: no promise hop.
+        if (isThenable(out)) out.then(reply, fail);
+        else reply(out);
       };
     } else if (m.methodKind === "server_streaming") {
       handlers[m.localName] = (call: grpc.ServerWritableStream<Buffer, unknown>) => {
         const ctx = new LazyCallContext(call, deps.shutdown);
         const finished = deps.calls.begin();
-        pump(call, () => fn(decode(m, call.request), ctx) as AsyncIterable<unknown>, ctx.signal)
+        pump(call, () => fn(decode(call.request), ctx) as AsyncIterable<unknown>, ctx.signal)
           .then(() => {
             // A stream cut short by shutdown must not look like a normal end: the watcher should reconnect.
             if (deps.shutdown.aborted && !call.cancelled) throw new RoomgateError("server_shutting_down");

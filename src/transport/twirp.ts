@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { fromBinary, fromJson, toBinary, toJson, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import { fromJson, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { invalidArgument } from "../core/errors.js";
 import type { Logger } from "../log.js";
 import { bearerCredential, type CallContext } from "./call-context.js";
+import { createCodecCompiler, type CodecCompiler, type MessageCodec } from "./codec/codec.js";
 import type { ServiceImpl } from "./grpc-adapter.js";
 import { TWIRP_STATUS, toTwirpError, type TwirpErrorBody } from "./status.js";
 
@@ -27,7 +28,9 @@ interface Route {
   json: TwirpJsonStyle;
   method: DescMethod;
   name: string;
-  fn: (req: unknown, ctx: CallContext) => Promise<unknown>;
+  fn: (req: unknown, ctx: CallContext) => unknown;
+  input: MessageCodec;
+  output: MessageCodec;
 }
 
 /** Routes Twirp requests (unary methods only: Twirp has no streaming) to service implementations. */
@@ -62,15 +65,17 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
   return Buffer.concat(chunks);
 }
 
-function decodeBody(m: DescMethod, enc: Encoding, raw: Buffer): MessageShape<DescMessage> {
-  if (enc === "protobuf") return fromBinary(m.input, raw);
+function decodeBody(route: Route, enc: Encoding, raw: Buffer): MessageShape<DescMessage> {
+  const m = route.method;
+  if (enc === "protobuf") return route.input.decode(raw);
   const text = raw.toString("utf8");
   return fromJson(m.input, text.trim() === "" ? {} : JSON.parse(text), { ignoreUnknownFields: true });
 }
 
 /** Creates a Twirp router; errors go through the same mapping as gRPC (status.ts). */
-export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number }): TwirpRouter {
+export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number; codecs?: CodecCompiler }): TwirpRouter {
   const routes = new Map<string, Route>();
+  const codecs = deps.codecs ?? createCodecCompiler();
   return {
     add(service, impl, json = CANONICAL_JSON) {
       const desc = service as unknown as DescService;
@@ -82,6 +87,8 @@ export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number }
           method: m,
           name: `${desc.typeName}/${m.name}`,
           fn: fn as Route["fn"],
+          input: codecs.codec(m.input),
+          output: codecs.codec(m.output),
         });
       }
     },
@@ -113,7 +120,7 @@ export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number }
       }
       let input: MessageShape<DescMessage>;
       try {
-        input = decodeBody(route.method, enc, raw);
+        input = decodeBody(route, enc, raw);
       } catch {
         writeError(res, TWIRP_STATUS.malformed, {
           code: "malformed",
@@ -131,9 +138,7 @@ export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number }
       const ctx: CallContext = credential === undefined ? { signal: ac.signal } : { credential, signal: ac.signal };
       try {
         const out = (await route.fn(input, ctx)) as MessageShape<DescMessage>;
-        const body = enc === "json"
-          ? Buffer.from(JSON.stringify(toJson(route.method.output, out, route.json)))
-          : Buffer.from(toBinary(route.method.output, out));
+        const body = enc === "json" ? Buffer.from(route.output.toJson(out, route.json)) : route.output.encode(out);
         res.writeHead(200, { "Content-Type": `application/${enc}`, "Content-Length": body.byteLength });
         res.end(body);
       } catch (err) {

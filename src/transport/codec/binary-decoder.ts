@@ -1,4 +1,4 @@
-import { mergeFromBinary, ScalarType, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { ScalarType, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { BinaryReader, getTextEncoding } from "@bufbuild/protobuf/wire";
 import { fieldPlan } from "./support.js";
 
@@ -110,21 +110,96 @@ function zeroScalar(type: ScalarType): () => unknown {
   }
 }
 
-// A Struct field holds a JsonObject: protobuf-es reads it (merging, as it would) from the
-// field's own bytes, with the recursion budget this depth has left.
-function structReader(f: DescField): FieldReader {
-  return (m, r, _wireType, ctx, tagStart) => {
-    const len = r.uint32();
-    r.pos += len;
-    if (r.pos > r.len) throw new RangeError("premature EOF");
-    mergeFromBinary(f.parent, m as MessageShape<DescMessage>, ctx.buf.subarray(tagStart, r.pos), {
-      recursionLimit: RECURSION_LIMIT - ctx.depth + 1,
-    });
+// protobuf-es's wktStructToReflect: a Struct field's JsonObject as the Struct message it merges into.
+function structToMessage(json: unknown): Msg {
+  const fields: Msg = {};
+  if (json !== null && typeof json === "object" && !Array.isArray(json)) {
+    for (const [k, v] of Object.entries(json)) fields[k] = valueToMessage(v);
+  }
+  return { $typeName: "google.protobuf.Struct", fields };
+}
+
+function valueToMessage(json: unknown): Msg {
+  const value: Msg = { $typeName: "google.protobuf.Value", kind: { case: undefined } };
+  switch (typeof json) {
+    case "number":
+      value.kind = { case: "numberValue", value: json };
+      break;
+    case "string":
+      value.kind = { case: "stringValue", value: json };
+      break;
+    case "boolean":
+      value.kind = { case: "boolValue", value: json };
+      break;
+    case "object":
+      if (json === null) value.kind = { case: "nullValue", value: 0 };
+      else if (Array.isArray(json)) {
+        const values: Msg[] = [];
+        for (const e of json) values.push(valueToMessage(e));
+        value.kind = { case: "listValue", value: { $typeName: "google.protobuf.ListValue", values } };
+      } else value.kind = { case: "structValue", value: structToMessage(json) };
+      break;
+  }
+  return value;
+}
+
+// protobuf-es's wktStructToLocal: the JsonObject a Struct field holds.
+function structToLocal(struct: Msg): Msg {
+  const json: Msg = {};
+  for (const [k, v] of Object.entries(struct.fields as Msg)) json[k] = valueToLocal(v as Msg);
+  return json;
+}
+
+function valueToLocal(val: Msg): unknown {
+  const kind = val.kind as { case: string | undefined; value?: unknown };
+  switch (kind.case) {
+    case "structValue":
+      return structToLocal(kind.value as Msg);
+    case "listValue":
+      return ((kind.value as Msg).values as Msg[]).map(valueToLocal);
+    case "nullValue":
+    case undefined:
+      return null;
+    default:
+      return kind.value;
+  }
+}
+
+// A Struct field holds a JsonObject: read as the Struct message (merging into what was read
+// before, as protobuf-es does), then turned into the JsonObject.
+function structReader(f: DescField & { fieldKind: "message" }, messageReader: (d: DescMessage) => MessageReader): FieldReader {
+  const dec = messageReader(f.message);
+  const name = f.localName;
+  return (m, r, _wt, ctx) => {
+    const existing = m[name];
+    const target = existing !== undefined ? structToMessage(existing) : dec.zero();
+    dec.read(target, r, ctx, r.uint32());
+    m[name] = structToLocal(target);
+  };
+}
+
+// A member of a oneof (only google.protobuf.Value has them among the types decoded here).
+function oneofReader(f: DescField, oneof: string, messageReader: (d: DescMessage) => MessageReader): FieldReader {
+  const name = f.localName;
+  if (f.fieldKind === "message") {
+    const dec = messageReader(f.message);
+    return (m, r, _wt, ctx) => {
+      const current = m[oneof] as { case: string | undefined; value?: Msg };
+      const target = current.case === name && current.value !== undefined ? current.value : dec.zero();
+      dec.read(target, r, ctx, r.uint32());
+      m[oneof] = { case: name, value: target };
+    };
+  }
+  const read = f.fieldKind === "enum" ? (rd: BinaryReader) => rd.int32() : f.fieldKind === "scalar" ? scalarReader(f.scalar, f.utf8Validation) : undefined;
+  if (!read) throw new Error(`${f}: lists and maps cannot be in a oneof`);
+  return (m, r, _wt, ctx) => {
+    m[oneof] = { case: name, value: read(r, ctx) };
   };
 }
 
 function fieldReader(f: DescField, messageReader: (d: DescMessage) => MessageReader): FieldReader {
-  if (fieldPlan(f) === "struct") return structReader(f);
+  if (f.fieldKind === "message" && fieldPlan(f) === "struct") return structReader(f, messageReader);
+  if (f.oneof) return oneofReader(f, f.oneof.localName, messageReader);
   const name = f.localName;
   switch (f.fieldKind) {
     case "scalar": {
@@ -138,9 +213,8 @@ function fieldReader(f: DescField, messageReader: (d: DescMessage) => MessageRea
         m[name] = r.int32();
       };
     case "message": {
-      let mr: MessageReader | undefined;
+      const dec = messageReader(f.message);
       return (m, r, _wt, ctx) => {
-        const dec = (mr ??= messageReader(f.message));
         // A repeated occurrence merges into the message read so far, as protobuf-es does.
         const target = (m[name] as Msg | undefined) ?? dec.zero();
         dec.read(target, r, ctx, r.uint32());
@@ -149,9 +223,8 @@ function fieldReader(f: DescField, messageReader: (d: DescMessage) => MessageRea
     }
     case "list": {
       if (f.listKind === "message") {
-        let mr: MessageReader | undefined;
+        const dec = messageReader(f.message);
         return (m, r, _wt, ctx) => {
-          const dec = (mr ??= messageReader(f.message));
           const item = dec.zero();
           dec.read(item, r, ctx, r.uint32());
           (m[name] as unknown[]).push(item);
@@ -175,8 +248,8 @@ function fieldReader(f: DescField, messageReader: (d: DescMessage) => MessageRea
       let readValue: (r: BinaryReader, ctx: Ctx) => unknown;
       let zeroValue: () => unknown;
       if (f.mapKind === "message") {
-        let mr: MessageReader | undefined;
-        const get = () => (mr ??= messageReader(f.message));
+        const mr = messageReader(f.message);
+        const get = () => mr;
         readValue = (r, ctx) => {
           const v = get().zero();
           get().read(v, r, ctx, r.uint32());
@@ -214,7 +287,10 @@ function fieldReader(f: DescField, messageReader: (d: DescMessage) => MessageRea
 function zeroFactory(desc: DescMessage): () => Msg {
   const inits: [string, () => unknown][] = [];
   for (const member of desc.members) {
-    if (member.kind === "oneof") continue;
+    if (member.kind === "oneof") {
+      inits.push([member.localName, () => ({ case: undefined })]);
+      continue;
+    }
     if (member.presence !== 2) continue;
     switch (member.fieldKind) {
       case "list":

@@ -366,8 +366,8 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
     }
     case "message": {
       const tag = tagBytes(f.number, 2);
-      let enc: MessagePart | undefined;
-      const get = () => (enc ??= messageEncoder(f.message));
+      const enc = messageEncoder(f.message);
+      const get = () => enc;
       return {
         size(m, st) {
           const v = m[name];
@@ -391,8 +391,8 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
     case "list": {
       if (f.listKind === "message") {
         const tag = tagBytes(f.number, 2);
-        let enc: MessagePart | undefined;
-        const get = () => (enc ??= messageEncoder(f.message));
+        const enc = messageEncoder(f.message);
+        const get = () => enc;
         return {
           size(m, st) {
             const list = m[name];
@@ -465,8 +465,8 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
       const valueMessage = f.mapKind === "message";
       const valueCodec = valueMessage ? undefined : scalarCodec(f.mapKind === "enum" ? ScalarType.INT32 : f.scalar);
       const valueTag = tagBytes(2, valueCodec ? valueCodec.wireType : 2);
-      let enc: MessagePart | undefined;
-      const get = () => (enc ??= messageEncoder((f as DescField & { fieldKind: "map"; mapKind: "message" }).message));
+      const enc = valueMessage ? messageEncoder(f.message) : undefined;
+      const get = () => enc!;
       return {
         size(m, st) {
           const obj = m[name];

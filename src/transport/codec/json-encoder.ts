@@ -16,6 +16,7 @@ type Conv = (v: unknown) => unknown;
 /** Thrown for a value the compiled path leaves to protobuf-es (which then writes it or throws its own error). */
 const NOT_MINE = new Error("value left to protobuf-es");
 const hasOwn = Object.prototype.hasOwnProperty;
+const TIME_TYPES = new Set(["google.protobuf.Timestamp", "google.protobuf.Duration"]);
 const MIN_TIMESTAMP_MS = Date.parse("0001-01-01T00:00:00Z");
 const MAX_TIMESTAMP_MS = Date.parse("9999-12-31T23:59:59Z");
 
@@ -141,13 +142,13 @@ type MessageToJson = (m: Msg) => unknown;
 function messageConv(desc: DescMessage, messageJson: (d: DescMessage) => MessageToJson): Conv {
   if (desc.typeName === "google.protobuf.Timestamp") return timestampToJson;
   if (desc.typeName === "google.protobuf.Duration") return durationToJson;
-  let enc: MessageToJson | undefined;
+  const enc = messageJson(desc);
   const typeName = desc.typeName;
   const checkType = desc.fields.length > 0;
   return (v) => {
     if (typeof v !== "object" || v === null) throw NOT_MINE;
     if (checkType && (v as Msg).$typeName !== typeName) throw NOT_MINE;
-    return (enc ??= messageJson(desc))(v as Msg);
+    return enc(v as Msg);
   };
 }
 
@@ -288,6 +289,8 @@ export function createJsonCache(style: JsonWriteStyle): (desc: DescMessage) => M
  * to protobuf-es, which writes them or throws its own error.
  */
 export function compileJsonEncoder(desc: DescMessage, style: JsonWriteStyle, messageJson: (d: DescMessage) => MessageToJson): JsonEncoder {
+  // Well-known types have JSON forms of their own (a wrapper is its bare value); protobuf-es writes those.
+  if (desc.typeName.startsWith("google.protobuf.") && !TIME_TYPES.has(desc.typeName)) return (msg) => toJsonString(desc, msg, style);
   const conv = messageConv(desc, messageJson);
   return (msg) => {
     let json: unknown;

@@ -26,6 +26,7 @@ function fieldReason(f: DescField, check: (m: DescMessage) => string | undefined
     case "message":
       if (f.delimitedEncoding) return `${f} is group-encoded`;
       if (isStructField(f)) return undefined;
+      // Timestamp and Duration are plain messages in a field; the other well-known types are not (wrappers unwrap, Any needs a registry…).
       if (f.message.typeName.startsWith("google.protobuf.") && !["google.protobuf.Timestamp", "google.protobuf.Duration"].includes(f.message.typeName)) {
         return `${f} holds ${f.message.typeName}`;
       }

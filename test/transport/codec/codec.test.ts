@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fromBinary, toBinary, toJsonString, type DescMessage } from "@bufbuild/protobuf";
 import { createCodecCompiler } from "../../../src/transport/codec/codec.js";
 import { generatedMessages, messageArbitrary } from "./arbitrary.js";
+import { testSchemas } from "./test-schemas.js";
 
 const STYLES = [
   { useProtoFieldName: false, alwaysEmitImplicit: false },
@@ -19,13 +20,16 @@ function outcome<T>(fn: () => T): { ok: T } | { threw: true } {
 }
 
 const compiler = createCodecCompiler();
-const types = generatedMessages();
+const generated = generatedMessages();
+// Every scalar type, proto3 optional, packed and unpacked lists: what gen/ does not use yet must be exact too.
+const types = [...generated, testSchemas().allScalars];
 
 describe("compiled codec against protobuf-es, random messages", () => {
   it("compiles every roomgate.v1 and livekit type (none falls back)", () => {
-    const fallbacks = types.map((d) => [d.typeName, compiler.codec(d).fallbackReason]).filter(([, r]) => r !== undefined);
+    const fallbacks = generated.map((d) => [d.typeName, compiler.codec(d).fallbackReason]).filter(([, r]) => r !== undefined);
     expect(fallbacks).toEqual([]);
-    expect(types.length).toBeGreaterThan(20);
+    expect(generated.length).toBeGreaterThan(20);
+    expect(compiler.codec(testSchemas().allScalars).fallbackReason).toBeUndefined();
   });
 
   for (const desc of types) {
