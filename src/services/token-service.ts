@@ -5,10 +5,10 @@ import { invalidArgument, RoomgateError, tokenError } from "../core/errors.js";
 import { signingKey, type KeyProvider } from "../core/keys.js";
 import { mintToken, type MintLimits, type MintRequest } from "../core/minting.js";
 import { checkRequirements, REQUIREMENTS, type Requirement } from "../core/requirements.js";
-import { Grant, type TokenService, type VerifyTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
+import { Grant, type TokenService, type VerifyTokenRequest, type VerifyTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
 import type { ImplOf } from "../transport/grpc-adapter.js";
 import { claimsFromProto, claimsToProto, timestampFromSeconds, videoToProto } from "./claims-convert.js";
-import type { TokenVerifier } from "./token-verifier.js";
+import type { TokenVerifier, VerifiedAccess } from "./token-verifier.js";
 
 /** Dependencies of the token service. */
 export interface TokenServiceDeps {
@@ -62,7 +62,8 @@ function timestampSeconds(t: Timestamp | undefined): number | undefined {
 /** Creates the TokenService implementation (CreateToken, VerifyToken). */
 export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenService> {
   return {
-    async createToken(req, ctx) {
+    // Synchronous: the transports answer it without a promise turn.
+    createToken(req, ctx) {
       if (!ctx.credential || !matchClient(deps.clients(), ctx.credential)) throw new RoomgateError("caller_unauthenticated");
       const mintReq: MintRequest = { grants: claimsFromProto(req.claims) };
       const ttlSeconds = durationSeconds(req.ttl);
@@ -84,22 +85,28 @@ export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenS
       };
     },
 
-    async verifyToken(req) {
+    verifyToken(req) {
       if (!req.token) throw tokenError("token_malformed");
-      const access = await deps.verifier.verify(req.token);
-      const required = req.require.map(requirementOf);
-      checkRequirements(access.token.grants, access.effectiveVideo, required, req.room);
-      const t = access.token;
-      const out: VerifyTokenResponse = {
-        $typeName: "roomgate.v1.VerifyTokenResponse",
-        apiKey: t.apiKey,
-        claims: claimsToProto(t.grants),
-        expiresAt: timestampFromSeconds(t.expiresAt),
-      };
-      if (t.issuedAt !== undefined) out.issuedAt = timestampFromSeconds(t.issuedAt);
-      if (t.notBefore !== undefined) out.notBefore = timestampFromSeconds(t.notBefore);
-      if (access.effectiveVideo) out.effectiveVideo = videoToProto(access.effectiveVideo);
-      return out;
+      const access = deps.verifier.check(req.token);
+      // Answered in this turn unless the live state view is asynchronous.
+      return access instanceof Promise ? access.then((a) => verifyResponse(req, a)) : verifyResponse(req, access);
     },
   };
+}
+
+// VerifyToken's answer once the token is verified: the required grants, then the claims and the effective video grant.
+function verifyResponse(req: VerifyTokenRequest, access: VerifiedAccess): VerifyTokenResponse {
+  const required = req.require.map(requirementOf);
+  checkRequirements(access.token.grants, access.effectiveVideo, required, req.room);
+  const t = access.token;
+  const out: VerifyTokenResponse = {
+    $typeName: "roomgate.v1.VerifyTokenResponse",
+    apiKey: t.apiKey,
+    claims: claimsToProto(t.grants),
+    expiresAt: timestampFromSeconds(t.expiresAt),
+  };
+  if (t.issuedAt !== undefined) out.issuedAt = timestampFromSeconds(t.issuedAt);
+  if (t.notBefore !== undefined) out.notBefore = timestampFromSeconds(t.notBefore);
+  if (access.effectiveVideo) out.effectiveVideo = videoToProto(access.effectiveVideo);
+  return out;
 }
