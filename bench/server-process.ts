@@ -1,10 +1,17 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { AddressInfo } from "node:net";
+import { startBareServer } from "./bare-http.js";
 import { startBenchServer } from "./fixture.js";
 
 /** A roomgate server in its own process, so its memory and CPU can be read alone. */
 export interface ServerProcess {
   grpcPort: number;
+  httpPort: number;
+  /** A bare node:http JSON handler in the same process (the Twirp floor). */
+  barePort: number;
+  /** CPU time the server process has used so far (user + system), in microseconds, as it reports it. */
+  cpuUs(): Promise<number>;
   /** Resident set size after a full GC, in bytes. */
   rss(): Promise<number>;
   close(): Promise<void>;
@@ -24,12 +31,15 @@ export async function startServerProcess(): Promise<ServerProcess> {
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  const { grpcPort } = await new Promise<{ grpcPort: number }>((resolve, reject) => {
-    child.once("message", (m: { grpcPort: number }) => resolve(m));
+  const { grpcPort, httpPort, barePort } = await new Promise<{ grpcPort: number; httpPort: number; barePort: number }>((resolve, reject) => {
+    child.once("message", (m: { grpcPort: number; httpPort: number; barePort: number }) => resolve(m));
     child.once("exit", (code) => reject(new Error(`bench server exited (${code})`)));
   });
   return {
     grpcPort,
+    httpPort,
+    barePort,
+    cpuUs: () => ask<number>(child, "cpu"),
     rss: () => ask<number>(child, "rss"),
     close: () =>
       new Promise((resolve) => {
@@ -46,13 +56,19 @@ export async function startServerProcess(): Promise<ServerProcess> {
 // Entry point when forked.
 if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
   const bench = await startBenchServer();
+  const bare = await startBareServer();
   process.on("message", (msg: string) => {
-    if (msg === "rss") {
+    if (msg === "cpu") {
+      const { user, system } = process.cpuUsage();
+      process.send!(user + system);
+    } else if (msg === "rss") {
       (globalThis as { gc?: () => void }).gc?.();
       process.send!(process.memoryUsage().rss);
     } else if (msg === "exit") {
+      bare.closeAllConnections();
+      bare.close();
       void bench.close().then(() => process.exit(0));
     }
   });
-  process.send({ grpcPort: bench.server.grpcPort });
+  process.send({ grpcPort: bench.server.grpcPort, httpPort: bench.server.httpPort, barePort: (bare.address() as AddressInfo).port });
 }
