@@ -102,6 +102,27 @@ class LazyCallContext implements CallContext {
   }
 }
 
+/** What settling a unary call needs (module-level settle functions: no closures made per call). */
+interface UnaryDone {
+  cb: grpc.sendUnaryData<unknown>;
+  ctx: LazyCallContext;
+  finished: () => void;
+  log: Logger;
+  method: string;
+}
+
+function reply(d: UnaryDone, res: unknown): void {
+  d.cb(null, res);
+  d.ctx.done();
+  d.finished();
+}
+
+function fail(d: UnaryDone, err: unknown): void {
+  d.cb(toGrpcStatus(err, d.log, d.method));
+  d.ctx.done();
+  d.finished();
+}
+
 /**
  * Registers a generated service on a grpc-js server. Every failure goes
  * through one mapping (status.ts), so nothing reaches the wire as UNKNOWN.
@@ -123,28 +144,17 @@ export function addGrpcService<S extends GenServiceMethods>(
     const decode = requestDecoder(m, codecs);
     if (m.methodKind === "unary") {
       handlers[m.localName] = (call: grpc.ServerUnaryCall<Buffer, unknown>, cb: grpc.sendUnaryData<unknown>) => {
-        const ctx = new LazyCallContext(call, deps.shutdown);
-        const finished = deps.calls.begin();
-        const reply = (res: unknown) => {
-          cb(null, res);
-          ctx.done();
-          finished();
-        };
-        const fail = (err: unknown) => {
-          cb(toGrpcStatus(err, deps.log, method));
-          ctx.done();
-          finished();
-        };
+        const done: UnaryDone = { cb, ctx: new LazyCallContext(call, deps.shutdown), finished: deps.calls.begin(), log: deps.log, method };
         let out: unknown;
         try {
-          out = fn(decode(call.request), ctx);
+          out = fn(decode(call.request), done.ctx);
         } catch (err) {
-          fail(err);
+          fail(done, err);
           return;
         }
         // A handler that answered synchronously is replied to in this turn: no promise hop.
-        if (isThenable(out)) out.then(reply, fail);
-        else reply(out);
+        if (isThenable(out)) out.then((res) => reply(done, res), (err: unknown) => fail(done, err));
+        else reply(done, out);
       };
     } else if (m.methodKind === "server_streaming") {
       handlers[m.localName] = (call: grpc.ServerWritableStream<Buffer, unknown>) => {

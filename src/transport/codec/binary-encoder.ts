@@ -17,12 +17,6 @@ interface State {
   ri: number;
 }
 
-interface Part {
-  /** Validates and sizes the field; throws NOT_MINE for anything the write pass would not encode exactly as protobuf-es. */
-  size(m: Msg, st: State): number;
-  write(m: Msg, st: State): void;
-}
-
 interface MessagePart {
   size(m: Msg, st: State): number;
   write(m: Msg, st: State): void;
@@ -314,14 +308,27 @@ function writeTag(st: State, tag: readonly number[]): void {
   for (let i = 0; i < tag.length; i++) st.buf[st.pos++] = tag[i]!;
 }
 
+/**
+ * One field's encoding, given the field's value (the generated message code
+ * reads the property, so every property access is monomorphic). `when`
+ * says which presence test the generated code applies before calling.
+ */
+interface Part {
+  when: "implicit" | "explicit" | "always";
+  /** For implicit fields: whether the value is the zero value (not written). */
+  isZero?: (v: unknown) => boolean;
+  /** Validates and sizes the field, tag included; throws NOT_MINE for anything the write pass would not encode exactly as protobuf-es. */
+  size(v: unknown, st: State): number;
+  write(v: unknown, st: State): void;
+}
+
 // Struct fields hold a JsonObject; protobuf-es turns it into a Struct message. Encoding a
 // message holding only that field with protobuf-es gives exactly the field's bytes.
 function structPart(f: DescField): Part {
   const holder = create(f.parent) as Msg;
   return {
-    size(m, st) {
-      const v = m[f.localName];
-      if (v === undefined || !hasOwn.call(m, f.localName)) return 0;
+    when: "explicit",
+    size(v, st) {
       holder[f.localName] = v;
       try {
         const bytes = toBinary(f.parent, holder as MessageShape<DescMessage>);
@@ -331,9 +338,7 @@ function structPart(f: DescField): Part {
         delete holder[f.localName];
       }
     },
-    write(m, st) {
-      const v = m[f.localName];
-      if (v === undefined || !hasOwn.call(m, f.localName)) return;
+    write(_v, st) {
       const bytes = st.raws[st.ri++]!;
       st.buf.set(bytes, st.pos);
       st.pos += bytes.byteLength;
@@ -343,22 +348,16 @@ function structPart(f: DescField): Part {
 
 function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart): Part {
   if (fieldPlan(f) === "struct") return structPart(f);
-  const name = f.localName;
   switch (f.fieldKind) {
     case "scalar":
     case "enum": {
       const c = scalarCodec(f.fieldKind === "enum" ? ScalarType.INT32 : f.scalar);
       const tag = tagBytes(f.number, c.wireType);
-      const implicit = f.presence === 2;
       return {
-        size(m, st) {
-          const v = m[name];
-          if (implicit ? c.isZero(v) : v === undefined || !hasOwn.call(m, name)) return 0;
-          return tag.length + c.size(v, st);
-        },
-        write(m, st) {
-          const v = m[name];
-          if (implicit ? c.isZero(v) : v === undefined || !hasOwn.call(m, name)) return;
+        when: f.presence === 2 ? "implicit" : "explicit",
+        isZero: c.isZero,
+        size: (v, st) => tag.length + c.size(v, st),
+        write(v, st) {
           writeTag(st, tag);
           c.write(v, st);
         },
@@ -367,24 +366,20 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
     case "message": {
       const tag = tagBytes(f.number, 2);
       const enc = messageEncoder(f.message);
-      const get = () => enc;
       return {
-        size(m, st) {
-          const v = m[name];
-          if (v === undefined || !hasOwn.call(m, name)) return 0;
+        when: "explicit",
+        size(v, st) {
           if (typeof v !== "object" || v === null) throw NOT_MINE;
           const idx = st.lens.length;
           st.lens.push(0);
-          const n = get().size(v as Msg, st);
+          const n = enc.size(v as Msg, st);
           st.lens[idx] = n;
           return tag.length + varintSize(n) + n;
         },
-        write(m, st) {
-          const v = m[name];
-          if (v === undefined || !hasOwn.call(m, name)) return;
+        write(v, st) {
           writeTag(st, tag);
           writeVarint(st, st.lens[st.li++]!);
-          get().write(v as Msg, st);
+          enc.write(v as Msg, st);
         },
       };
     }
@@ -392,27 +387,26 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
       if (f.listKind === "message") {
         const tag = tagBytes(f.number, 2);
         const enc = messageEncoder(f.message);
-        const get = () => enc;
         return {
-          size(m, st) {
-            const list = m[name];
+          when: "always",
+          size(list, st) {
             if (!Array.isArray(list)) throw NOT_MINE;
             let total = 0;
             for (const item of list) {
               if (typeof item !== "object" || item === null) throw NOT_MINE;
               const idx = st.lens.length;
               st.lens.push(0);
-              const n = get().size(item as Msg, st);
+              const n = enc.size(item as Msg, st);
               st.lens[idx] = n;
               total += tag.length + varintSize(n) + n;
             }
             return total;
           },
-          write(m, st) {
-            for (const item of m[name] as Msg[]) {
+          write(list, st) {
+            for (const item of list as Msg[]) {
               writeTag(st, tag);
               writeVarint(st, st.lens[st.li++]!);
-              get().write(item, st);
+              enc.write(item, st);
             }
           },
         };
@@ -421,8 +415,8 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
       if (f.packed) {
         const tag = tagBytes(f.number, 2);
         return {
-          size(m, st) {
-            const list = m[name];
+          when: "always",
+          size(list, st) {
             if (!Array.isArray(list)) throw NOT_MINE;
             if (list.length === 0) return 0;
             const idx = st.lens.length;
@@ -432,8 +426,8 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
             st.lens[idx] = n;
             return tag.length + varintSize(n) + n;
           },
-          write(m, st) {
-            const list = m[name] as unknown[];
+          write(v, st) {
+            const list = v as unknown[];
             if (list.length === 0) return;
             writeTag(st, tag);
             writeVarint(st, st.lens[st.li++]!);
@@ -443,15 +437,15 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
       }
       const tag = tagBytes(f.number, c.wireType);
       return {
-        size(m, st) {
-          const list = m[name];
+        when: "always",
+        size(list, st) {
           if (!Array.isArray(list)) throw NOT_MINE;
           let n = 0;
           for (const item of list) n += tag.length + c.size(item, st);
           return n;
         },
-        write(m, st) {
-          for (const item of m[name] as unknown[]) {
+        write(list, st) {
+          for (const item of list as unknown[]) {
             writeTag(st, tag);
             c.write(item, st);
           }
@@ -462,14 +456,12 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
       const tag = tagBytes(f.number, 2);
       const keyCodec = scalarCodec(ScalarType.STRING);
       const keyTag = tagBytes(1, 2);
-      const valueMessage = f.mapKind === "message";
-      const valueCodec = valueMessage ? undefined : scalarCodec(f.mapKind === "enum" ? ScalarType.INT32 : f.scalar);
+      const valueCodec = f.mapKind === "message" ? undefined : scalarCodec(f.mapKind === "enum" ? ScalarType.INT32 : f.scalar);
       const valueTag = tagBytes(2, valueCodec ? valueCodec.wireType : 2);
-      const enc = valueMessage ? messageEncoder(f.message) : undefined;
-      const get = () => enc!;
+      const enc = f.mapKind === "message" ? messageEncoder(f.message) : undefined;
       return {
-        size(m, st) {
-          const obj = m[name];
+        when: "always",
+        size(obj, st) {
           if (typeof obj !== "object" || obj === null) throw NOT_MINE;
           let total = 0;
           for (const key of Object.keys(obj)) {
@@ -482,7 +474,7 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
               if (typeof v !== "object" || v === null) throw NOT_MINE;
               const vi = st.lens.length;
               st.lens.push(0);
-              const vn = get().size(v as Msg, st);
+              const vn = enc!.size(v as Msg, st);
               st.lens[vi] = vn;
               n += valueTag.length + varintSize(vn) + vn;
             }
@@ -491,8 +483,8 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
           }
           return total;
         },
-        write(m, st) {
-          const obj = m[name] as Msg;
+        write(v, st) {
+          const obj = v as Msg;
           for (const key of Object.keys(obj)) {
             writeTag(st, tag);
             writeVarint(st, st.lens[st.li++]!);
@@ -502,7 +494,7 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
             if (valueCodec) valueCodec.write(obj[key], st);
             else {
               writeVarint(st, st.lens[st.li++]!);
-              get().write(obj[key] as Msg, st);
+              enc!.write(obj[key] as Msg, st);
             }
           }
         },
@@ -513,8 +505,8 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
 
 // Unknown fields as protobuf-es keeps them: tag, then the raw bytes after the tag.
 const unknownPart: Part = {
-  size(m, st) {
-    const unknown = m.$unknown;
+  when: "always",
+  size(unknown, st) {
     if (unknown === undefined) return 0;
     if (!Array.isArray(unknown)) throw NOT_MINE;
     let n = 0;
@@ -522,18 +514,16 @@ const unknownPart: Part = {
       if (typeof u !== "object" || u === null) throw NOT_MINE;
       const { no, wireType, data } = u;
       if (typeof no !== "number" || typeof wireType !== "number" || !(data instanceof Uint8Array)) throw NOT_MINE;
-      const tag = ((no << 3) | wireType) >>> 0;
-      // protobuf-es asserts the tag is a uint32 computed this way; anything odd goes its way.
       if (!Number.isInteger(no) || !Number.isInteger(wireType)) throw NOT_MINE;
+      const tag = ((no << 3) | wireType) >>> 0;
       st.lens.push(tag);
       n += varintSize(tag) + data.byteLength;
     }
     return n;
   },
-  write(m, st) {
-    const unknown = m.$unknown as { data: Uint8Array }[] | undefined;
+  write(unknown, st) {
     if (unknown === undefined) return;
-    for (const u of unknown) {
+    for (const u of unknown as { data: Uint8Array }[]) {
       writeVarint(st, st.lens[st.li++]!);
       st.buf.set(u.data, st.pos);
       st.pos += u.data.byteLength;
@@ -541,23 +531,39 @@ const unknownPart: Part = {
   },
 };
 
+// The presence test protobuf-es applies (unsafeIsSet), on the value just read.
+function presence(part: Part, i: number, key: string): string {
+  switch (part.when) {
+    case "implicit":
+      return `!P[${i}].isZero(v)`;
+    case "explicit":
+      return `v !== undefined && hasOwn.call(m, ${key})`;
+    case "always":
+      return "true";
+  }
+}
+
+/**
+ * Generates the message's size and write functions: one straight run of
+ * field reads in field-number order (each property read is its own,
+ * monomorphic, access), each handing the value to its field's part.
+ */
 function compileMessage(desc: DescMessage, messageEncoder: (d: DescMessage) => MessagePart): MessagePart {
-  const parts = [...desc.fields].sort((a, b) => a.number - b.number).map((f) => fieldPart(f, messageEncoder));
+  const fields = [...desc.fields].sort((a, b) => a.number - b.number);
+  const parts = fields.map((f) => fieldPart(f, messageEncoder));
+  const keys = fields.map((f) => JSON.stringify(f.localName));
   parts.push(unknownPart);
-  const typeName = desc.typeName;
-  const checkType = desc.fields.length > 0;
-  return {
-    size(m, st) {
-      // protobuf-es refuses a message of another type (when it has fields to look at).
-      if (checkType && m.$typeName !== typeName) throw NOT_MINE;
-      let n = 0;
-      for (let i = 0; i < parts.length; i++) n += parts[i]!.size(m, st);
-      return n;
-    },
-    write(m, st) {
-      for (let i = 0; i < parts.length; i++) parts[i]!.write(m, st);
-    },
-  };
+  keys.push(JSON.stringify("$unknown"));
+  // protobuf-es refuses a message of another type (when it has fields to look at).
+  const typeCheck = desc.fields.length > 0 ? `if (m.$typeName !== ${JSON.stringify(desc.typeName)}) throw NOT_MINE;` : "";
+  const sizeBody = parts.map((p, i) => `v = m[${keys[i]}]; if (${presence(p, i, keys[i]!)}) n += P[${i}].size(v, st);`).join("\n");
+  const writeBody = parts.map((p, i) => `v = m[${keys[i]}]; if (${presence(p, i, keys[i]!)}) P[${i}].write(v, st);`).join("\n");
+  // Generated from descriptors only (names are JSON-quoted), never from message data.
+  const make = new Function("P", "NOT_MINE", "hasOwn", `return {
+    size(m, st) { ${typeCheck} let n = 0, v;\n${sizeBody}\nreturn n; },
+    write(m, st) { let v;\n${writeBody} }
+  };`) as (p: Part[], notMine: Error, own: typeof hasOwn) => MessagePart;
+  return make(parts, NOT_MINE, hasOwn);
 }
 
 /** Compiles message encoders on demand and keeps them, one per message type. */
