@@ -25,3 +25,6 @@ bench("toJsonString CreateTokenResponse", () => toJsonString(CreateTokenResponse
 bench("ours json CreateTokenResponse", () => ce.toJson(cr, style));
 bench("toJsonString VerifyTokenResponse", () => toJsonString(VerifyTokenResponseSchema, vr, style));
 bench("ours json VerifyTokenResponse", () => ve.toJson(vr, style));
+const obj = JSON.parse(ce.toJson(cr, style));
+bench("JSON.stringify only (create)", () => JSON.stringify(obj));
+bench("toISOString x3", () => { new Date(1700000000000).toISOString().replace(".000Z", "Z"); new Date(1700000001000).toISOString().replace(".000Z", "Z"); return new Date(1700000002000).toISOString().replace(".000Z", "Z"); });

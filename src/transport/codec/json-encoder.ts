@@ -71,11 +71,41 @@ function enumToJson(f: DescField & { enum: { value: Record<number, { name: strin
   };
 }
 
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+const pad4 = (n: number): string => (n < 10 ? `000${n}` : n < 100 ? `00${n}` : n < 1000 ? `0${n}` : `${n}`);
+
+/**
+ * `new Date(sec * 1000).toISOString()` without the ".000Z", for whole seconds
+ * in 0001–9999 (Hinnant's civil-from-days): the Date round trip cost more
+ * than the rest of a response's JSON.
+ */
+function isoSeconds(sec: number): string {
+  const days = Math.floor(sec / 86400);
+  let rem = sec - days * 86400;
+  const hh = Math.floor(rem / 3600);
+  rem -= hh * 3600;
+  const mi = Math.floor(rem / 60);
+  const ss = rem - mi * 60;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${pad4(y)}-${pad2(m)}-${pad2(d)}T${pad2(hh)}:${pad2(mi)}:${pad2(ss)}`;
+}
+
 // protobuf-es's timestampToJson, on the message object itself.
 function timestampToJson(v: unknown): string {
   const val = v as { seconds: bigint; nanos: number };
   const ms = Number(val.seconds) * 1000;
   if (ms < MIN_TIMESTAMP_MS || ms > MAX_TIMESTAMP_MS || val.nanos < 0 || val.nanos > 999999999) throw NOT_MINE;
+  if (typeof val.seconds === "bigint" && typeof val.nanos === "number" && Number.isInteger(val.nanos)) {
+    if (val.nanos === 0) return `${isoSeconds(ms / 1000)}Z`;
+  }
   let z = "Z";
   if (val.nanos > 0) {
     const nanosStr = (val.nanos + 1000000000).toString().substring(1);
@@ -152,23 +182,23 @@ function messageConv(desc: DescMessage, messageJson: (d: DescMessage) => Message
   };
 }
 
+/** One field's JSON, given its value; the generated message code reads the property and applies the presence test. */
 interface JsonField {
   key: string;
-  /** Returns undefined when the field is not written. */
-  value(m: Msg): unknown;
+  when: "implicit" | "explicit" | "always";
+  isZero?: (v: unknown) => boolean;
+  /** The JSON value; undefined when the field is not written. */
+  conv: Conv;
 }
 
 function jsonField(f: DescField, style: JsonWriteStyle, messageJson: (d: DescMessage) => MessageToJson): JsonField {
   const key = style.useProtoFieldName ? f.name : f.jsonName;
-  const name = f.localName;
   const emitImplicit = style.alwaysEmitImplicit;
-  const explicitSet = (m: Msg) => m[name] !== undefined && hasOwn.call(m, name);
   if (fieldPlan(f) === "struct") {
     return {
       key,
-      value(m) {
-        if (!explicitSet(m)) return undefined;
-        const v = m[name];
+      when: "explicit",
+      conv(v) {
         if (typeof v !== "object" || v === null || Array.isArray(v)) throw NOT_MINE;
         return structToJson(v);
       },
@@ -178,29 +208,17 @@ function jsonField(f: DescField, style: JsonWriteStyle, messageJson: (d: DescMes
     case "scalar":
     case "enum": {
       const conv = f.fieldKind === "enum" ? enumToJson(f) : scalarToJson(f.scalar);
-      if (f.presence !== 2) return { key, value: (m) => (explicitSet(m) ? conv(m[name]) : undefined) };
-      const isZero = zeroTest(f);
-      return {
-        key,
-        value(m) {
-          const v = m[name];
-          // protobuf-es reads an implicit field holding undefined as its zero value; leave that to it.
-          if (v === undefined) throw NOT_MINE;
-          if (!emitImplicit && isZero(v)) return undefined;
-          return conv(v);
-        },
-      };
+      if (f.presence !== 2) return { key, when: "explicit", conv };
+      return { key, when: "implicit", isZero: zeroTest(f), conv };
     }
-    case "message": {
-      const conv = messageConv(f.message, messageJson);
-      return { key, value: (m) => (explicitSet(m) ? conv(m[name]) : undefined) };
-    }
+    case "message":
+      return { key, when: "explicit", conv: messageConv(f.message, messageJson) };
     case "list": {
       const conv = f.listKind === "message" ? messageConv(f.message, messageJson) : f.listKind === "enum" ? enumToJson(f) : scalarToJson(f.scalar);
       return {
         key,
-        value(m) {
-          const list = m[name];
+        when: "always",
+        conv(list) {
           if (!Array.isArray(list)) throw NOT_MINE;
           if (list.length === 0) return emitImplicit ? [] : undefined;
           const out: unknown[] = [];
@@ -213,8 +231,8 @@ function jsonField(f: DescField, style: JsonWriteStyle, messageJson: (d: DescMes
       const conv = f.mapKind === "message" ? messageConv(f.message, messageJson) : f.mapKind === "enum" ? enumToJson(f) : scalarToJson(f.scalar);
       return {
         key,
-        value(m) {
-          const obj = m[name];
+        when: "always",
+        conv(obj) {
           if (typeof obj !== "object" || obj === null) throw NOT_MINE;
           const keys = Object.keys(obj);
           if (keys.length === 0) return emitImplicit ? {} : undefined;
@@ -253,17 +271,31 @@ function zeroTest(f: DescField): (v: unknown) => boolean {
   }
 }
 
+/**
+ * Generates the message's JSON builder: one straight run of property reads in
+ * field-number order (monomorphic accesses), each written under its JSON name
+ * when protobuf-es would write it.
+ */
 function compileMessage(desc: DescMessage, style: JsonWriteStyle, messageJson: (d: DescMessage) => MessageToJson): MessageToJson {
-  const fields = [...desc.fields].sort((a, b) => a.number - b.number).map((f) => jsonField(f, style, messageJson));
-  return (m) => {
-    const out: Msg = {};
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      const v = f.value(m);
-      if (v !== undefined) out[f.key] = v;
+  const sorted = [...desc.fields].sort((a, b) => a.number - b.number);
+  const fields = sorted.map((f) => jsonField(f, style, messageJson));
+  const body = fields.map((f, i) => {
+    const prop = JSON.stringify(sorted[i]!.localName);
+    const key = JSON.stringify(f.key);
+    switch (f.when) {
+      case "implicit":
+        // protobuf-es reads an implicit field holding undefined as its zero value; leave that to it.
+        return `v = m[${prop}]; if (v === undefined) throw NOT_MINE; if (${style.alwaysEmitImplicit} || !F[${i}].isZero(v)) out[${key}] = F[${i}].conv(v);`;
+      case "explicit":
+        return `v = m[${prop}]; if (v !== undefined && hasOwn.call(m, ${prop})) out[${key}] = F[${i}].conv(v);`;
+      case "always":
+        return `v = F[${i}].conv(m[${prop}]); if (v !== undefined) out[${key}] = v;`;
     }
-    return out;
-  };
+  }).join("\n");
+  // Generated from descriptors only (names are JSON-quoted), never from message data.
+  const make = new Function("F", "NOT_MINE", "hasOwn", `return function (m) { const out = {}; let v;\n${body}\nreturn out; };`) as
+    (f: JsonField[], notMine: Error, own: typeof hasOwn) => MessageToJson;
+  return make(fields, NOT_MINE, hasOwn);
 }
 
 /** Compiles JSON writers on demand for one style, one per message type. */

@@ -1,3 +1,4 @@
+import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { create, fromBinary, toBinary, toJsonString, type DescMessage, type JsonObject, type MessageShape } from "@bufbuild/protobuf";
 import { StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
@@ -112,6 +113,20 @@ describe("compiled codec edge cases", () => {
       expect(outcome(() => compiler.codec(CreateTokenResponseSchema).toJson(msg, CANONICAL))).toStrictEqual(outcome(() => toJsonString(CreateTokenResponseSchema, msg, CANONICAL)));
       expect(outcome(() => compiler.codec(CreateTokenResponseSchema).toJson(msg, CANONICAL))).toHaveProperty("error");
     }
+  });
+
+  it("Timestamp JSON equals protobuf-es's over the whole 0001–9999 range", () => {
+    const seconds = fc.oneof(
+      fc.bigInt({ min: -62135596800n, max: 253402300799n }),
+      fc.constantFrom(-62135596800n, 253402300799n, 0n, -1n, 951782400n, 951868800n, 4107542400n, -2208988800n, -2203891200n),
+    );
+    fc.assert(
+      fc.property(seconds, fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 999_999_999 })), (s, nanos) => {
+        const msg = create(CreateTokenResponseSchema, { issuedAt: { seconds: s, nanos } });
+        expect(compiler.codec(CreateTokenResponseSchema).toJson(msg, CANONICAL)).toBe(toJsonString(CreateTokenResponseSchema, msg, CANONICAL));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it("proto3 optional: an explicit false is written, an absent field is not", () => {

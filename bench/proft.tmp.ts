@@ -1,0 +1,18 @@
+import { writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { startBenchServer, benchBodies, BENCH_API_KEY, BENCH_SECRET, BENCH_ROOM, BENCH_CLIENT_CREDENTIAL } from "./fixture.js";
+import { createHmacKey } from "../src/core/hmac-key.js";
+import { mintToken } from "../src/core/minting.js";
+const which = process.argv[2] ?? "verify";
+const n = process.argv[3] ?? "30000";
+const bench = await startBenchServer();
+const token = mintToken(createHmacKey(BENCH_API_KEY, BENCH_SECRET), { grants: { identity: "alice", video: { roomJoin: true, room: BENCH_ROOM } }, ttlSeconds: 3600 }, Math.floor(Date.now() / 1000)).token;
+const bodies = benchBodies(token);
+writeFileSync("/tmp/prof/body.json", which === "verify" ? bodies.verifyJson : bodies.createJson);
+const path = which === "verify" ? "VerifyToken" : "CreateToken";
+const args = ["--h1", "-n", n, "-c", "64", "-m", "1", "-t", "1", "-d", "/tmp/prof/body.json", "-H", "content-type: application/json", "-H", `authorization: Bearer ${BENCH_CLIENT_CREDENTIAL}`, `http://127.0.0.1:${bench.server.httpPort}/twirp/roomgate.v1.TokenService/${path}`];
+const c0 = process.cpuUsage();
+await new Promise<void>((resolve) => { const ch = spawn("h2load", args, { stdio: ["ignore", "pipe", "inherit"] }); let o = ""; ch.stdout.on("data", (d) => (o += d)); ch.on("close", () => { console.log(o.split("\n").filter((l) => /finished|status codes/.test(l)).join("\n")); resolve(); }); });
+const c = process.cpuUsage(c0);
+console.log("cpu us/call", (c.user + c.system) / Number(n));
+await bench.close();
