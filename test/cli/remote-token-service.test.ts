@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTokenService } from "../../src/cli/remote-token-service.js";
 import { loadKeyRing, loadServerConfig } from "../../src/config/load-config.js";
@@ -11,13 +14,15 @@ import { harness, payloadOf } from "./cli-harness.js";
 describe("token … --server against a running roomgate", () => {
   let server: RunningServer;
   let address: string;
+  // Its own scratch directory: a fixed path was shared with every other run on the machine.
+  const dataDir = mkdtempSync(join(tmpdir(), "roomgate-remote-token-"));
 
   beforeAll(async () => {
     const config = loadServerConfig({
-      flags: { dev: true, grpcAddr: "127.0.0.1:0", httpAddr: "127.0.0.1:0", data: "/nonexistent-unused" },
+      flags: { dev: true, grpcAddr: "127.0.0.1:0", httpAddr: "127.0.0.1:0", data: dataDir },
       env: {},
       readFile: () => "",
-      makeTempDir: () => "/nonexistent-unused",
+      makeTempDir: () => dataDir,
     });
     server = await startServer(config, { logger: silentLogger, clock: systemClock, keyRing: loadKeyRing(config.keys, () => "") });
     address = `127.0.0.1:${server.grpcPort}`;
@@ -25,6 +30,7 @@ describe("token … --server against a running roomgate", () => {
 
   afterAll(async () => {
     await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   function live() {
