@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { fromJson, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { invalidArgument } from "../core/errors.js";
 import type { Logger } from "../log.js";
@@ -122,10 +122,9 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 function decodeBody(route: Route, enc: Encoding, raw: Buffer): MessageShape<DescMessage> {
-  const m = route.method;
   if (enc === "protobuf") return route.input.decode(raw);
   const text = raw.toString("utf8");
-  return fromJson(m.input, text.trim() === "" ? {} : JSON.parse(text), { ignoreUnknownFields: true });
+  return route.input.fromJson(text.trim() === "" ? {} : JSON.parse(text));
 }
 
 /** Creates a Twirp router; errors go through the same mapping as gRPC (status.ts). */

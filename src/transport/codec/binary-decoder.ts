@@ -284,7 +284,8 @@ function fieldReader(f: DescField, messageReader: (d: DescMessage) => MessageRea
   }
 }
 
-function zeroFactory(desc: DescMessage): () => Msg {
+/** Makes a type's zero message exactly as protobuf-es's `create` does (proto3: implicit fields and oneofs only). */
+export function zeroFactory(desc: DescMessage): () => Msg {
   const inits: [string, () => unknown][] = [];
   for (const member of desc.members) {
     if (member.kind === "oneof") {

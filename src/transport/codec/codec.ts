@@ -1,5 +1,6 @@
-import { fromBinary, toBinary, toJsonString, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { compileBinaryDecoder, createDecoderCache } from "./binary-decoder.js";
+import { fromBinary, fromJson, toBinary, toJsonString, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { compileBinaryDecoder, createDecoderCache, zeroFactory } from "./binary-decoder.js";
+import { compileJsonDecoder, createJsonDecoderCache } from "./json-decoder.js";
 import { compileBinaryEncoder, createEncoderCache } from "./binary-encoder.js";
 import { compileJsonEncoder, createJsonCache, type JsonWriteStyle } from "./json-encoder.js";
 import { unsupportedReason } from "./support.js";
@@ -12,6 +13,8 @@ export interface MessageCodec<D extends DescMessage = DescMessage> {
   decode(bytes: Uint8Array): MessageShape<D>;
   /** Text identical to `toJsonString(desc, msg, style)`. */
   toJson(msg: MessageShape<D>, style: JsonWriteStyle): string;
+  /** The message `fromJson(desc, json, { ignoreUnknownFields: true })` returns (throws where it throws), from parsed JSON. */
+  fromJson(json: unknown): MessageShape<D>;
   /** Why this type uses protobuf-es's reflective codec; undefined when it is compiled. */
   readonly fallbackReason: string | undefined;
 }
@@ -29,6 +32,7 @@ function reflective(desc: DescMessage, reason: string): MessageCodec {
     encode: (msg) => asBuffer(toBinary(desc, msg)),
     decode: (bytes) => fromBinary(desc, bytes),
     toJson: (msg, style) => toJsonString(desc, msg, style),
+    fromJson: (json) => fromJson(desc, json as never, { ignoreUnknownFields: true }),
     fallbackReason: reason,
   };
 }
@@ -44,6 +48,7 @@ export function createCodecCompiler(): CodecCompiler {
   const codecs = new Map<DescMessage, MessageCodec>();
   const encoders = createEncoderCache();
   const decoders = createDecoderCache();
+  const jsonDecoders = createJsonDecoderCache(zeroFactory);
   const jsonCaches = new Map<string, ReturnType<typeof createJsonCache>>();
   return {
     codec<D extends DescMessage>(desc: D): MessageCodec<D> {
@@ -54,6 +59,7 @@ export function createCodecCompiler(): CodecCompiler {
         else {
           const encode = compileBinaryEncoder(desc, encoders);
           const decode = compileBinaryDecoder(desc, decoders);
+          const readJson = compileJsonDecoder(desc, jsonDecoders);
           const json = new Map<string, (msg: MessageShape<DescMessage>) => string>();
           c = {
             encode,
@@ -68,6 +74,7 @@ export function createCodecCompiler(): CodecCompiler {
               }
               return enc(msg);
             },
+            fromJson: readJson,
             fallbackReason: undefined,
           };
         }
