@@ -35,7 +35,7 @@ describe("Twirp request bodies", () => {
     const token = "x".repeat(MAX - 20);
     const res = await post(JSON.stringify({ token }));
     expect(res.status).toBe(401);
-    expect((await res.json()).meta).toEqual({ reason: "token_malformed" });
+    expect(((await res.json()) as { meta: unknown }).meta).toEqual({ reason: "token_malformed" });
     const pb = await post(new Uint8Array([0x0a, 0x01, 0x78]), "application/protobuf");
     expect(pb.status).toBe(401);
   });

@@ -272,7 +272,7 @@ function fieldReader(f: DescField, messageReader: (d: DescMessage) => MessageRea
         const len = r.uint32();
         const end = r.pos + len;
         while (r.pos < end) {
-          const [fieldNo] = r.tag();
+          const fieldNo = readTag(r, ctx.buf) >>> 3;
           if (fieldNo === 1) key = readKey(r, ctx);
           else if (fieldNo === 2) val = readValue(r, ctx);
         }
@@ -320,9 +320,27 @@ export function zeroFactory(desc: DescMessage): () => Msg {
   };
 }
 
+// BinaryReader.tag() without its result array: the same checks and the same errors.
+function readTag(r: BinaryReader, buf: Uint8Array): number {
+  const start = r.pos;
+  const tag = r.uint32();
+  const bytesRead = r.pos - start;
+  if (bytesRead > 5 || (bytesRead === 5 && buf[r.pos - 1]! > 0x0f)) throw new Error("illegal tag: varint overflows uint32");
+  const fieldNo = tag >>> 3;
+  const wireType = tag & 7;
+  if (fieldNo <= 0 || wireType > 5) throw new Error("illegal tag: field no " + fieldNo + " wire type " + wireType);
+  return tag;
+}
+
 function compileMessage(desc: DescMessage, messageReader: (d: DescMessage) => MessageReader): MessageReader {
-  const byNumber = new Map<number, FieldReader>();
-  for (const f of desc.fields) byNumber.set(f.number, fieldReader(f, messageReader));
+  // Field numbers up to 127 (every roomgate field) index an array; the rest go through a map.
+  const dense: (FieldReader | undefined)[] = [];
+  const sparse = new Map<number, FieldReader>();
+  for (const f of desc.fields) {
+    const read = fieldReader(f, messageReader);
+    if (f.number < 128) dense[f.number] = read;
+    else sparse.set(f.number, read);
+  }
   const label = String(desc);
   return {
     zero: zeroFactory(desc),
@@ -332,19 +350,22 @@ function compileMessage(desc: DescMessage, messageReader: (d: DescMessage) => Me
         throw new Error(`cannot decode ${label} from binary: maximum recursion depth of ${RECURSION_LIMIT} reached`);
       }
       const end = r.pos + length;
-      const unknown = (m.$unknown as { no: number; wireType: number; data: Uint8Array }[] | undefined) ?? [];
+      // protobuf-es starts from the message's own unknown fields (merging) and sets them only when there are some.
+      let unknown = m.$unknown as { no: number; wireType: number; data: Uint8Array }[] | undefined;
       while (r.pos < end) {
         const tagStart = r.pos;
-        const [fieldNo, wireType] = r.tag();
-        const read = byNumber.get(fieldNo);
+        const tag = readTag(r, ctx.buf);
+        const fieldNo = tag >>> 3;
+        const wireType = tag & 7;
+        const read = fieldNo < 128 ? dense[fieldNo] : sparse.get(fieldNo);
         if (!read) {
           const data = r.skip(wireType, fieldNo, RECURSION_LIMIT - ctx.depth);
-          unknown.push({ no: fieldNo, wireType, data });
+          (unknown ??= []).push({ no: fieldNo, wireType, data });
           continue;
         }
         read(m, r, wireType, ctx, tagStart);
       }
-      if (unknown.length > 0) m.$unknown = unknown;
+      if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
       ctx.depth--;
     },
   };
