@@ -19,9 +19,10 @@ export interface TokenVerifier {
   /**
    * The same verification, answered in this turn when the live state is in
    * memory (a synchronous throw on failure); a promise only when the live
-   * state view needs one. For hot paths that can skip a promise turn.
+   * state view needs one. For hot paths that can skip a promise turn;
+   * optional, so a verifier that only has `verify` still fits.
    */
-  check(token: string): VerifiedAccess | Promise<VerifiedAccess>;
+  check?(token: string): VerifiedAccess | Promise<VerifiedAccess>;
 }
 
 /** Dependencies of the verifier; all injected. */
