@@ -65,7 +65,7 @@ describe("compiled codec edge cases", () => {
   });
 
   it("writes and reads unicode exactly: multi-byte, astral, and lone surrogates as U+FFFD", () => {
-    for (const s of ["héllo", "€", "😀 room", "\ud800", "a\udfffb", "\ud83d\ude00\ud83d", "x".repeat(70) + "é", "é".repeat(70)]) {
+    for (const s of ["héllo", "€", "😀 room", "\ud800", "a\udfffb", "\ud83d\ude00\ud83d", "x".repeat(70) + "é", "é".repeat(70), "\ud800".repeat(40) + "x".repeat(40), "😀".repeat(40) + "\udc00", "\ufeffa leading BOM"]) {
       const out = expectSame(ClaimsSchema, create(ClaimsSchema, { identity: s, name: s, attributes: { [s]: s } }));
       expect(compiler.codec(ClaimsSchema).decode(out)).toStrictEqual(fromBinary(ClaimsSchema, out));
     }
