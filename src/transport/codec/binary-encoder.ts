@@ -12,8 +12,8 @@ interface State {
   li: number;
   buf: Buffer;
   pos: number;
-  /** Bytes protobuf-es wrote for delegated fields, in pre-order. */
-  raws: Uint8Array[];
+  /** Bytes protobuf-es wrote for delegated fields, in pre-order (made on first use: most messages have none). */
+  raws: Uint8Array[] | undefined;
   ri: number;
 }
 
@@ -332,14 +332,14 @@ function structPart(f: DescField): Part {
       holder[f.localName] = v;
       try {
         const bytes = toBinary(f.parent, holder as MessageShape<DescMessage>);
-        st.raws.push(bytes);
+        (st.raws ??= []).push(bytes);
         return bytes.byteLength;
       } finally {
         delete holder[f.localName];
       }
     },
     write(_v, st) {
-      const bytes = st.raws[st.ri++]!;
+      const bytes = st.raws![st.ri++]!;
       st.buf.set(bytes, st.pos);
       st.pos += bytes.byteLength;
     },
@@ -593,7 +593,7 @@ export function createEncoderCache(): (desc: DescMessage) => MessagePart {
 export function compileBinaryEncoder(desc: DescMessage, messageEncoder: (d: DescMessage) => MessagePart): BinaryEncoder {
   const enc = messageEncoder(desc);
   return (msg) => {
-    const st: State = { lens: [], li: 0, buf: EMPTY, pos: 0, raws: [], ri: 0 };
+    const st: State = { lens: [], li: 0, buf: EMPTY, pos: 0, raws: undefined, ri: 0 };
     let n: number;
     try {
       n = enc.size(msg as unknown as Msg, st);
