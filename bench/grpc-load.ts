@@ -1,87 +1,32 @@
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { bearerMetadata, callUnary, grpcClientFor } from "../src/transport/grpc-adapter.js";
-import { HealthCheckRequestSchema } from "../gen/health/v1/health_pb.js";
-import { TokenService } from "../gen/roomgate/v1/token_service_pb.js";
-import { startClientProcess, type ClientProcess } from "./client-process.js";
-import { BENCH_CLIENT_CREDENTIAL, benchBodies, benchCreateRequest, benchVerifyRequest, startBenchServer } from "./fixture.js";
-import type { LoadJob, LoadResult } from "./load-client.js";
-import { median } from "./stats.js";
+import { HealthCheckRequestSchema, HealthCheckResponseSchema, HealthCheckResponse_ServingStatus } from "../gen/health/v1/health_pb.js";
+import { CreateTokenResponseSchema, TokenService, VerifyTokenResponseSchema } from "../gen/roomgate/v1/token_service_pb.js";
+import { BENCH_CLIENT_CREDENTIAL, benchBodies, benchCreateRequest, benchVerifyRequest } from "./fixture.js";
+import { compareWithH2load, H2LOAD_MISSING, h2loadAvailable, type H2Row, type H2Target } from "./h2load.js";
+import { startServerProcess } from "./server-process.js";
 
-/** Sizes of the gRPC load runs. */
+/** Sizes of the h2load runs (gRPC and Twirp alike). */
 export interface LoadOptions {
-  concurrencies: readonly number[];
+  /** Requests in flight, one comparison each. */
+  inFlight: readonly number[];
   rounds: number;
-  /** Upper bound on calls per run. */
-  callsPerRun: number;
-  /** Upper bound on the duration of a run. */
-  maxMsPerRun: number;
+  /** Requests per measured run. */
+  requests: number;
+  /** Requests per warm-up run. */
+  warmup: number;
 }
 
-/** Medians over rounds for one method at one concurrency. */
-export interface LoadRow {
-  name: string;
-  concurrency: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  /** Median over rounds of this method's throughput ÷ the baseline's, measured back to back. */
-  vsBaseline: number;
-  /** Median CPU time the server process spent per call, in microseconds (immune to a slow client). */
-  serverCpuUs: number;
-  failed: number;
-}
+/** The rows of one comparison, or why it did not run. */
+export type LoadSection = { rows: H2Row[] } | { unavailable: string };
 
-/** A named target for the load client. */
-export interface NamedTarget {
-  name: string;
-  target: LoadJob["target"];
-}
-
-/**
- * Runs every target at every concurrency, rounds interleaved and rotated, and
- * reports medians; the first target is the baseline the others are divided by.
- */
-export async function compareTargets(client: ClientProcess, targets: readonly NamedTarget[], opts: LoadOptions): Promise<LoadRow[]> {
-  const rows: LoadRow[] = [];
-  for (const concurrency of opts.concurrencies) {
-    const job = (t: NamedTarget, total = opts.callsPerRun): LoadJob => ({ concurrency, total, maxMs: opts.maxMsPerRun, target: t.target });
-    for (const t of targets) await client.run(job(t, Math.min(opts.callsPerRun, 20 * concurrency + 200)));
-    const runs = new Map<string, (LoadResult & { cpuUs: number })[]>(targets.map((t) => [t.name, []]));
-    const ratios = new Map<string, number[]>(targets.map((t) => [t.name, []]));
-    for (let r = 0; r < opts.rounds; r++) {
-      const round = new Map<string, LoadResult & { cpuUs: number }>();
-      for (let i = 0; i < targets.length; i++) {
-        const t = targets[(i + r) % targets.length]!;
-        // The server lives in this process and the client in another, so this process's CPU is the server's.
-        const cpu0 = process.cpuUsage();
-        const res = await client.run(job(t));
-        const cpu = process.cpuUsage(cpu0);
-        round.set(t.name, { ...res, cpuUs: (cpu.user + cpu.system) / Math.max(1, res.ok + res.failed) });
-      }
-      const base = round.get(targets[0]!.name)!.rps;
-      for (const [name, res] of round) {
-        runs.get(name)!.push(res);
-        ratios.get(name)!.push(res.rps / base);
-      }
-    }
-    for (const t of targets) {
-      const rs = runs.get(t.name)!;
-      const failed = rs.reduce((n, x) => n + x.failed, 0);
-      if (failed > 0) throw new Error(`${t.name} at ${concurrency} in flight: ${failed} calls failed (${rs.find((x) => x.firstError)?.firstError})`);
-      rows.push({
-        name: t.name,
-        concurrency,
-        rps: median(rs.map((x) => x.rps)),
-        p50: median(rs.map((x) => x.p50)),
-        p99: median(rs.map((x) => x.p99)),
-        vsBaseline: median(ratios.get(t.name)!),
-        serverCpuUs: median(rs.map((x) => x.cpuUs)),
-        failed,
-      });
-    }
-  }
-  return rows;
+/** A gRPC length-prefixed message: flag 0 (uncompressed), big-endian length, the protobuf bytes. */
+export function grpcFrame(message: Uint8Array): Buffer {
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
+  return frame;
 }
 
 // One decoded call of each kind first, so the load figures are known to be successes.
@@ -97,22 +42,61 @@ async function mintProbeToken(address: string): Promise<string> {
   }
 }
 
-/** CreateToken and VerifyToken (requiring roomJoin) against grpc.health.v1 Check on the same server. */
-export async function runGrpcLoad(opts: LoadOptions): Promise<LoadRow[]> {
-  const bench = await startBenchServer();
-  const client = startClientProcess();
+const identity = (b: Buffer): Buffer => b;
+
+/**
+ * Sends each target's exact frame once through a grpc-js client (its own
+ * length prefix is the frame's first five bytes) and checks grpc-status 0 and
+ * the decoded answer: h2load only sees HTTP statuses, never the trailers.
+ */
+async function checkFrames(address: string, targets: readonly H2Target[], check: (name: string, reply: Buffer) => void): Promise<void> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
   try {
-    const address = `127.0.0.1:${bench.server.grpcPort}`;
+    for (const t of targets) {
+      const frame = t.body;
+      if (frame[0] !== 0 || frame.readUInt32BE(1) !== frame.length - 5) throw new Error(`${t.name}: not one uncompressed gRPC frame`);
+      const md = new grpc.Metadata();
+      if (t.headers.authorization) md.set("authorization", t.headers.authorization);
+      const reply = await new Promise<Buffer>((resolve, reject) =>
+        client.makeUnaryRequest(new URL(t.url).pathname, identity, identity, frame.subarray(5), md, {}, (err, res) =>
+          err ? reject(new Error(`${t.name}: grpc-status ${err.code} (${err.details})`)) : resolve(res!),
+        ),
+      );
+      check(t.name, reply);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * CreateToken and VerifyToken (requiring roomJoin) against grpc.health.v1
+ * Check on the same server process, driven by h2load posting byte-exact gRPC frames.
+ */
+export async function runGrpcLoad(opts: LoadOptions): Promise<LoadSection> {
+  if (!h2loadAvailable()) return { unavailable: H2LOAD_MISSING };
+  const srv = await startServerProcess();
+  try {
+    const address = `127.0.0.1:${srv.grpcPort}`;
     const token = await mintProbeToken(address);
     const bodies = benchBodies(token);
-    const health = Buffer.from(toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, { service: "" })));
-    return await compareTargets(client, [
-      { name: "Health/Check", target: { kind: "grpc", address, path: "/grpc.health.v1.Health/Check", body: health } },
-      { name: "CreateToken", target: { kind: "grpc", address, path: "/roomgate.v1.TokenService/CreateToken", body: bodies.createBin, bearer: BENCH_CLIENT_CREDENTIAL } },
-      { name: "VerifyToken", target: { kind: "grpc", address, path: "/roomgate.v1.TokenService/VerifyToken", body: bodies.verifyBin } },
-    ], opts);
+    const base = `http://${address}`;
+    const grpcHeaders = { "content-type": "application/grpc", te: "trailers" };
+    const targets: H2Target[] = [
+      { name: "Health/Check", url: `${base}/grpc.health.v1.Health/Check`, body: grpcFrame(toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, { service: "" }))), headers: grpcHeaders },
+      { name: "CreateToken", url: `${base}/roomgate.v1.TokenService/CreateToken`, body: grpcFrame(bodies.createBin), headers: { ...grpcHeaders, authorization: `Bearer ${BENCH_CLIENT_CREDENTIAL}` } },
+      { name: "VerifyToken", url: `${base}/roomgate.v1.TokenService/VerifyToken`, body: grpcFrame(bodies.verifyBin), headers: grpcHeaders },
+    ];
+    await checkFrames(address, targets, (name, reply) => {
+      const ok = name === "Health/Check" ? fromBinary(HealthCheckResponseSchema, reply).status === HealthCheckResponse_ServingStatus.SERVING
+        : name === "CreateToken" ? fromBinary(CreateTokenResponseSchema, reply).token.length > 0
+        : fromBinary(VerifyTokenResponseSchema, reply).claims?.identity === "alice";
+      if (!ok) throw new Error(`${name}: the probe answered grpc-status 0 with an unexpected message`);
+    });
+    const rows: H2Row[] = [];
+    for (const inFlight of opts.inFlight) rows.push(...(await compareWithH2load(srv, targets, { ...opts, inFlight, h1: false })));
+    return { rows };
   } finally {
-    await client.close();
-    await bench.close();
+    await srv.close();
   }
 }

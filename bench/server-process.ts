@@ -1,6 +1,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { CommitStats } from "../src/participants/group-commit.js";
+import type { AddressInfo } from "node:net";
+import { startBareServer } from "./bare-http.js";
 import { startBenchServer, type BenchServerOptions } from "./fixture.js";
 
 /** The server process's CPU time so far and its store's commit counts. */
@@ -14,6 +16,8 @@ export interface ServerStats {
 export interface ServerProcess {
   grpcPort: number;
   httpPort: number;
+  /** A bare node:http JSON handler in the same process (the Twirp floor). */
+  barePort: number;
   /** Resident set size after a full GC, in bytes. */
   rss(): Promise<number>;
   /** CPU time and commit counts so far, in one answer. */
@@ -37,13 +41,14 @@ export async function startServerProcess(opts: BenchServerOptions = {}): Promise
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  const { grpcPort, httpPort } = await new Promise<{ grpcPort: number; httpPort: number }>((resolve, reject) => {
-    child.once("message", (m: { grpcPort: number; httpPort: number }) => resolve(m));
+  const { grpcPort, httpPort, barePort } = await new Promise<{ grpcPort: number; httpPort: number; barePort: number }>((resolve, reject) => {
+    child.once("message", (m: { grpcPort: number; httpPort: number; barePort: number }) => resolve(m));
     child.once("exit", (code) => reject(new Error(`bench server exited (${code})`)));
   });
   return {
     grpcPort,
     httpPort,
+    barePort,
     rss: () => ask<number>(child, "rss"),
     stats: () => ask<ServerStats>(child, "stats"),
     cpuUs: () => ask<number>(child, "cpu"),
@@ -62,10 +67,11 @@ export async function startServerProcess(opts: BenchServerOptions = {}): Promise
 // Entry point when forked.
 if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
   const bench = await startBenchServer(JSON.parse(process.argv[2] ?? "{}") as BenchServerOptions);
+  const bare = await startBareServer();
   process.on("message", (msg: string) => {
     if (msg === "cpu") {
-      const u = process.cpuUsage();
-      process.send!(u.user + u.system);
+      const { user, system } = process.cpuUsage();
+      process.send!(user + system);
     } else if (msg === "rss") {
       (globalThis as { gc?: () => void }).gc?.();
       process.send!(process.memoryUsage().rss);
@@ -73,8 +79,10 @@ if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
       const cpu = process.cpuUsage();
       process.send!({ cpuUs: cpu.user + cpu.system, commits: bench.server.commitStats() } satisfies ServerStats);
     } else if (msg === "exit") {
+      bare.closeAllConnections();
+      bare.close();
       void bench.close().then(() => process.exit(0));
     }
   });
-  process.send({ grpcPort: bench.server.grpcPort, httpPort: bench.server.httpPort });
+  process.send({ grpcPort: bench.server.grpcPort, httpPort: bench.server.httpPort, barePort: (bare.address() as AddressInfo).port });
 }

@@ -25,6 +25,7 @@ import { createTokenVerifier } from "./services/token-verifier.js";
 import { createExpirySweep } from "./services/watch-expiry.js";
 import { createCallTracker } from "./transport/call-tracker.js";
 import { capConnections, grpcConnectionOptions, httpConnectionOptions, listenGrpc, type GrpcListener } from "./transport/connection-limits.js";
+import { createCodecCompiler } from "./transport/codec/codec.js";
 import { addGrpcService } from "./transport/grpc-adapter.js";
 import { createSendBudget } from "./transport/send-budget.js";
 import { splitHostPort } from "./transport/host-port.js";
@@ -142,8 +143,10 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
 
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": cfg.maxRequestBytes, ...grpcConnectionOptions(cfg.connections) });
   const calls = createCallTracker();
+  // One compiler for both transports: each message type is compiled once, at start-up.
+  const codecs = createCodecCompiler();
   const sendBudget = createSendBudget(cfg.participants.maxWatchPendingBytes);
-  const adapterDeps = { log, shutdown: shutdown.signal, calls, sendBudget };
+  const adapterDeps = { log, shutdown: shutdown.signal, calls, sendBudget, codecs };
   addGrpcService(grpcServer, TokenService, instrument(TokenService, tokenService, "grpc"), adapterDeps);
   const participantService = createParticipantService({
     registry, verifier, expiry: createExpirySweep(deps.clock, deps.timers ?? systemTimers), watchBuffer: cfg.participants.watchBuffer, sendBudget,
@@ -158,7 +161,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
     reflectionPackageDefinition(file_roomgate_v1_token_service, file_roomgate_v1_participant_service, file_livekit_room_service, file_health_v1_health),
   ).addToServer(grpcServer);
 
-  const twirp = createTwirpRouter({ log, maxRequestBytes: cfg.maxRequestBytes });
+  const twirp = createTwirpRouter({ log, maxRequestBytes: cfg.maxRequestBytes, codecs });
   twirp.add(TokenService, instrument(TokenService, tokenService, "twirp"));
   twirp.add(ParticipantService, instrument(ParticipantService, participantService, "twirp"));
   twirp.add(RoomService, instrument(RoomService, roomServiceCompat, "twirp"), LIVEKIT_ROUTES);

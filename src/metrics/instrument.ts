@@ -32,12 +32,12 @@ const failed = (finish: Finish, startMs: number, err: unknown): never => {
   throw err;
 };
 
-async function* metered<T>(open: () => AsyncIterable<T>, finish: Finish, metrics: Metrics | undefined): AsyncGenerator<T> {
+async function* metered<T>(inner: AsyncIterable<T>, finish: Finish, metrics: Metrics | undefined): AsyncGenerator<T> {
   const start = performance.now();
   let settled = false;
   metrics?.watchStreams(1);
   try {
-    yield* open();
+    yield* inner;
     settled = true;
     finish("OK", "", start);
   } catch (err) {
@@ -48,6 +48,10 @@ async function* metered<T>(open: () => AsyncIterable<T>, finish: Finish, metrics
     // Left early by the transport: the caller went away.
     if (!settled) finish("CANCELLED", "", start);
   }
+}
+
+function isThenable(v: unknown): v is Promise<unknown> {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
 }
 
 /**
@@ -64,14 +68,30 @@ export function instrumentService<S extends GenServiceMethods>(service: GenServi
     if (typeof fn !== "function") continue;
     const finish = finisher(`${desc.typeName}/${m.name}`, o);
     if (m.methodKind === "server_streaming") {
-      out[m.localName] = (req: unknown, ctx: CallContext) => metered(() => fn(req, ctx) as AsyncIterable<unknown>, finish, o.metrics);
+      out[m.localName] = (req: unknown, ctx: CallContext) => {
+        const inner = fn(req, ctx) as AsyncIterable<unknown> & { interrupted?: AbortSignal };
+        const wrapped = metered(inner, finish, o.metrics);
+        // The transport listens to `interrupted` to end a stalled stream at once (a revoked watcher): keep it visible.
+        return inner.interrupted ? Object.assign(wrapped, { interrupted: inner.interrupted }) : wrapped;
+      };
     } else {
       out[m.localName] = (req: unknown, ctx: CallContext) => {
         const start = performance.now();
-        return (fn(req, ctx) as Promise<unknown>).then(
-          (res) => {
+        let res: unknown;
+        try {
+          res = fn(req, ctx);
+        } catch (err) {
+          return failed(finish, start, err);
+        }
+        // A handler that answers synchronously stays synchronous: the transports then skip a promise turn.
+        if (!isThenable(res)) {
+          finish("OK", "", start);
+          return res;
+        }
+        return res.then(
+          (out) => {
             finish("OK", "", start);
-            return res;
+            return out;
           },
           (err: unknown) => failed(finish, start, err),
         );

@@ -10,10 +10,10 @@ import { disabledAuditLog, type AuditLog } from "../audit/audit-log.js";
 import { rfc3339, tokenSha256 } from "../audit/audit-fields.js";
 import { denied } from "./audited.js";
 import { checkRequirements, REQUIREMENTS, type Requirement } from "../core/requirements.js";
-import { Grant, type TokenService, type VerifyTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
+import { Grant, type TokenService, type VerifyTokenRequest, type VerifyTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
 import type { ImplOf } from "../transport/grpc-adapter.js";
 import { claimsFromProto, claimsToProto, timestampFromSeconds, videoToProto } from "./claims-convert.js";
-import type { TokenVerifier } from "./token-verifier.js";
+import type { TokenVerifier, VerifiedAccess } from "./token-verifier.js";
 
 /** Dependencies of the token service. */
 export interface TokenServiceDeps {
@@ -71,7 +71,8 @@ function timestampSeconds(t: Timestamp | undefined): number | undefined {
 /** Creates the TokenService implementation (CreateToken, VerifyToken). */
 export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenService> {
   return {
-    async createToken(req, ctx) {
+    // Synchronous: the transports answer it without a promise turn.
+    createToken(req, ctx) {
       const audit = deps.audit ?? disabledAuditLog;
       const client = ctx.credential ? matchClient(deps.clients(), ctx.credential) : undefined;
       if (!client) {
@@ -117,22 +118,28 @@ export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenS
       };
     },
 
-    async verifyToken(req) {
+    verifyToken(req) {
       if (!req.token) throw tokenError("token_malformed");
-      const access = await deps.verifier.verify(req.token);
-      const required = req.require.map(requirementOf);
-      checkRequirements(access.token.grants, access.effectiveVideo, required, req.room);
-      const t = access.token;
-      const out: VerifyTokenResponse = {
-        $typeName: "roomgate.v1.VerifyTokenResponse",
-        apiKey: t.apiKey,
-        claims: claimsToProto(t.grants),
-        expiresAt: timestampFromSeconds(t.expiresAt),
-      };
-      if (t.issuedAt !== undefined) out.issuedAt = timestampFromSeconds(t.issuedAt);
-      if (t.notBefore !== undefined) out.notBefore = timestampFromSeconds(t.notBefore);
-      if (access.effectiveVideo) out.effectiveVideo = videoToProto(access.effectiveVideo);
-      return out;
+      const access = deps.verifier.check ? deps.verifier.check(req.token) : deps.verifier.verify(req.token);
+      // Answered in this turn unless the live state view is asynchronous.
+      return access instanceof Promise ? access.then((a) => verifyResponse(req, a)) : verifyResponse(req, access);
     },
   };
+}
+
+// VerifyToken's answer once the token is verified: the required grants, then the claims and the effective video grant.
+function verifyResponse(req: VerifyTokenRequest, access: VerifiedAccess): VerifyTokenResponse {
+  const required = req.require.map(requirementOf);
+  checkRequirements(access.token.grants, access.effectiveVideo, required, req.room);
+  const t = access.token;
+  const out: VerifyTokenResponse = {
+    $typeName: "roomgate.v1.VerifyTokenResponse",
+    apiKey: t.apiKey,
+    claims: claimsToProto(t.grants),
+    expiresAt: timestampFromSeconds(t.expiresAt),
+  };
+  if (t.issuedAt !== undefined) out.issuedAt = timestampFromSeconds(t.issuedAt);
+  if (t.notBefore !== undefined) out.notBefore = timestampFromSeconds(t.notBefore);
+  if (access.effectiveVideo) out.effectiveVideo = videoToProto(access.effectiveVideo);
+  return out;
 }

@@ -3,7 +3,7 @@ import { tokenError } from "../core/errors.js";
 import type { VideoGrant } from "../core/grants.js";
 import { verifyJwt, type TokenPolicy, type VerifiedToken } from "../core/jwt.js";
 import type { KeyProvider } from "../core/keys.js";
-import { effectiveVideo, issuedAtOrBefore, type LiveStateView } from "../core/live-state.js";
+import { effectiveVideo, issuedAtOrBefore, type LiveParticipantState, type LiveStateView } from "../core/live-state.js";
 
 /** A verified token plus what the registry says about its bearer now. */
 export interface VerifiedAccess {
@@ -16,6 +16,13 @@ export interface VerifiedAccess {
 export interface TokenVerifier {
   /** Verifies or throws a RoomgateError with a `token_*` reason. */
   verify(token: string): Promise<VerifiedAccess>;
+  /**
+   * The same verification, answered in this turn when the live state is in
+   * memory (a synchronous throw on failure); a promise only when the live
+   * state view needs one. For hot paths that can skip a promise turn;
+   * optional, so a verifier that only has `verify` still fits.
+   */
+  check?(token: string): VerifiedAccess | Promise<VerifiedAccess>;
   /**
    * Judges an already verified token again, now: its key is still configured, it has not
    * expired (with the leeway), it is not revoked, and live permission updates apply.
@@ -37,21 +44,29 @@ export interface TokenVerifierDeps {
 /** Creates the verifier every RPC that takes a token goes through. */
 export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
   const expiredAtMs = (t: VerifiedToken): number => (t.expiresAt + deps.policy.leewaySeconds) * 1000;
-  // Revocation and live permissions: the part of verification that changes while a token lives.
-  const judgeLive = async (verified: VerifiedToken): Promise<VerifiedAccess> => {
+  // Revocation and live permissions (latest decision wins): the part of verification that changes while a token lives.
+  const withState = (verified: VerifiedToken, state: LiveParticipantState | undefined): VerifiedAccess => {
     const video = verified.grants.video;
-    const room = video?.room;
-    if (!room || !verified.identity) return { token: verified, effectiveVideo: video };
-    const state = await deps.live.lookup(room, verified.identity);
     if (!state) return { token: verified, effectiveVideo: video };
     const issued = verified.issuedAt ?? verified.notBefore;
     if (issuedAtOrBefore(issued, state.revokedThrough)) throw tokenError("token_revoked");
     return { token: verified, effectiveVideo: effectiveVideo(video, issued, state) };
   };
+  const judgeLive = (verified: VerifiedToken): VerifiedAccess | Promise<VerifiedAccess> => {
+    const video = verified.grants.video;
+    const room = video?.room;
+    if (!room || !verified.identity) return { token: verified, effectiveVideo: video };
+    const state = deps.live.lookup(room, verified.identity);
+    return state instanceof Promise ? state.then((s) => withState(verified, s)) : withState(verified, state);
+  };
+  const check = (token: string): VerifiedAccess | Promise<VerifiedAccess> => {
+    const ring = deps.keys.current();
+    return judgeLive(verifyJwt(token, (k) => ring.get(k), deps.clock.nowMs(), deps.policy));
+  };
   return {
+    check,
     async verify(token) {
-      const ring = deps.keys.current();
-      return judgeLive(verifyJwt(token, (k) => ring.get(k), deps.clock.nowMs(), deps.policy));
+      return check(token);
     },
     async recheck(token) {
       // A key dropped by a reload takes its tokens' authority with it, as a fresh verification would.

@@ -6,15 +6,20 @@ import type { Logger } from "../log.js";
 import { bearerCredential, type CallContext, type InterruptibleStream } from "./call-context.js";
 import type { CallTracker } from "./call-tracker.js";
 import type { SendBudget } from "./send-budget.js";
+import { createCodecCompiler, type CodecCompiler } from "./codec/codec.js";
 import { toGrpcStatus } from "./status.js";
 
 type In<M extends GenServiceMethods[string]> = MessageShape<M["input"]>;
 type Out<M extends GenServiceMethods[string]> = MessageShape<M["output"]>;
 
-/** A transport-neutral implementation of a generated service: async unary handlers, async-iterable streams. */
+/**
+ * A transport-neutral implementation of a generated service: unary handlers
+ * (a handler that can answer at once returns the response itself, sparing the
+ * transports a promise turn), async-iterable streams.
+ */
 export type ServiceImpl<S extends GenServiceMethods> = {
   [K in keyof S]: S[K]["methodKind"] extends "unary"
-    ? (req: In<S[K]>, ctx: CallContext) => Promise<Out<S[K]>>
+    ? (req: In<S[K]>, ctx: CallContext) => Out<S[K]> | Promise<Out<S[K]>>
     : S[K]["methodKind"] extends "server_streaming"
       ? (req: In<S[K]>, ctx: CallContext) => AsyncIterable<Out<S[K]>>
       : never;
@@ -31,8 +36,9 @@ export type ImplOf<T> = T extends GenService<infer S> ? ServiceImpl<S> : never;
  * A stream's response is encoded once per message object: a handler that sends one object to many
  * streams (a watched participant's update to all its watchers) pays for one encoding, not one per stream.
  */
-function serverMethod(m: DescMethod): grpc.MethodDefinition<Buffer, unknown> & { responseSerialize: (msg: unknown) => Buffer } {
-  const encode = (msg: unknown): Buffer => asBuffer(toBinary(m.output, msg as MessageShape<DescMessage>));
+function serverMethod(m: DescMethod, codecs: CodecCompiler): grpc.MethodDefinition<Buffer, unknown> & { responseSerialize: (msg: unknown) => Buffer } {
+  const output = codecs.codec(m.output);
+  const encode = (msg: unknown): Buffer => output.encode(msg as MessageShape<DescMessage>);
   const encoded = new WeakMap<object, Buffer>();
   const encodeShared = (msg: unknown): Buffer => {
     let bytes = encoded.get(msg as object);
@@ -46,18 +52,25 @@ function serverMethod(m: DescMethod): grpc.MethodDefinition<Buffer, unknown> & {
     requestSerialize: identity,
     requestDeserialize: identity,
     responseSerialize: m.methodKind === "server_streaming" ? encodeShared : encode,
-    responseDeserialize: (b: Buffer) => fromBinary(m.output, b),
+    responseDeserialize: (b: Buffer) => output.decode(b),
     originalName: m.localName,
   };
 }
 
 // Decoding inside the handler turns undecodable bytes into INVALID_ARGUMENT instead of grpc-js's INTERNAL.
-function decode(m: DescMethod, bytes: Buffer): MessageShape<DescMessage> {
-  try {
-    return fromBinary(m.input, bytes);
-  } catch {
-    throw invalidArgument("request", "could not be decoded");
-  }
+function requestDecoder(m: DescMethod, codecs: CodecCompiler): (bytes: Buffer) => MessageShape<DescMessage> {
+  const input = codecs.codec(m.input);
+  return (bytes) => {
+    try {
+      return input.decode(bytes);
+    } catch {
+      throw invalidArgument("request", "could not be decoded");
+    }
+  };
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
 }
 
 type ServerCall = grpc.ServerUnaryCall<Buffer, unknown> | grpc.ServerWritableStream<Buffer, unknown>;
@@ -100,6 +113,27 @@ class LazyCallContext implements CallContext {
   }
 }
 
+/** What settling a unary call needs (module-level settle functions: no closures made per call). */
+interface UnaryDone {
+  cb: grpc.sendUnaryData<unknown>;
+  ctx: LazyCallContext;
+  finished: () => void;
+  log: Logger;
+  method: string;
+}
+
+function reply(d: UnaryDone, res: unknown): void {
+  d.cb(null, res);
+  d.ctx.done();
+  d.finished();
+}
+
+function fail(d: UnaryDone, err: unknown): void {
+  d.cb(toGrpcStatus(err, d.log, d.method));
+  d.ctx.done();
+  d.finished();
+}
+
 /**
  * Registers a generated service on a grpc-js server. Every failure goes
  * through one mapping (status.ts), so nothing reaches the wire as UNKNOWN.
@@ -108,40 +142,38 @@ export function addGrpcService<S extends GenServiceMethods>(
   server: grpc.Server,
   service: GenService<S>,
   impl: ServiceImpl<S>,
-  deps: { log: Logger; shutdown: AbortSignal; calls: CallTracker; sendBudget?: SendBudget },
+  deps: { log: Logger; shutdown: AbortSignal; calls: CallTracker; sendBudget?: SendBudget; codecs?: CodecCompiler },
 ): void {
   const desc = service as unknown as DescService;
+  const codecs = deps.codecs ?? createCodecCompiler();
   const definition: Record<string, grpc.MethodDefinition<Buffer, unknown>> = {};
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const m of desc.methods) {
     const fn = (impl as Record<string, unknown>)[m.localName] as (req: unknown, ctx: CallContext) => unknown;
     const method = `${desc.typeName}/${m.name}`;
-    const def = serverMethod(m);
+    const def = serverMethod(m, codecs);
     definition[m.localName] = def;
+    const decode = requestDecoder(m, codecs);
     if (m.methodKind === "unary") {
       handlers[m.localName] = (call: grpc.ServerUnaryCall<Buffer, unknown>, cb: grpc.sendUnaryData<unknown>) => {
-        const ctx = new LazyCallContext(call, deps.shutdown);
-        const finished = deps.calls.begin();
-        // The executor turns a synchronous throw (an undecodable request) into a rejection, with fewer promise hops than a chain.
-        new Promise((resolve) => resolve(fn(decode(m, call.request), ctx))).then(
-          (res) => {
-            cb(null, res);
-            ctx.done();
-            finished();
-          },
-          (err: unknown) => {
-            cb(toGrpcStatus(err, deps.log, method));
-            ctx.done();
-            finished();
-          },
-        );
+        const done: UnaryDone = { cb, ctx: new LazyCallContext(call, deps.shutdown), finished: deps.calls.begin(), log: deps.log, method };
+        let out: unknown;
+        try {
+          out = fn(decode(call.request), done.ctx);
+        } catch (err) {
+          fail(done, err);
+          return;
+        }
+        // A handler that answered synchronously is replied to in this turn: no promise hop.
+        if (isThenable(out)) out.then((res) => reply(done, res), (err: unknown) => fail(done, err));
+        else reply(done, out);
       };
     } else if (m.methodKind === "server_streaming") {
       handlers[m.localName] = (call: grpc.ServerWritableStream<Buffer, unknown>) => {
         const ctx = new LazyCallContext(call, deps.shutdown);
         const finished = deps.calls.begin();
         const out: StreamOutput = { call, size: (msg) => def.responseSerialize(msg).length, ...(deps.sendBudget && { budget: deps.sendBudget }) };
-        pump(out, () => fn(decode(m, call.request), ctx) as AsyncIterable<unknown> & Partial<InterruptibleStream<unknown>>, ctx.signal)
+        pump(out, () => fn(decode(call.request), ctx) as AsyncIterable<unknown> & Partial<InterruptibleStream<unknown>>, ctx.signal)
           .then(() => {
             // A stream cut short by shutdown must not look like a normal end: the watcher should reconnect.
             if (deps.shutdown.aborted && !call.cancelled) throw new RoomgateError("server_shutting_down");

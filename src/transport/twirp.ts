@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { fromBinary, fromJson, toBinary, toJson, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { invalidArgument } from "../core/errors.js";
 import type { Logger } from "../log.js";
 import { bearerCredential, type CallContext } from "./call-context.js";
+import { createCodecCompiler, type CodecCompiler, type MessageCodec } from "./codec/codec.js";
 import type { ServiceImpl } from "./grpc-adapter.js";
 import { TWIRP_STATUS, toTwirpError, type TwirpErrorBody, type TwirpErrorTable } from "./status.js";
 
@@ -31,7 +32,9 @@ interface Route {
   json: TwirpJsonStyle;
   method: DescMethod;
   name: string;
-  fn: (req: unknown, ctx: CallContext) => Promise<unknown>;
+  fn: (req: unknown, ctx: CallContext) => unknown;
+  input: MessageCodec;
+  output: MessageCodec;
 }
 
 /** Routes Twirp requests (unary methods only: Twirp has no streaming) to service implementations. */
@@ -55,26 +58,74 @@ function badRoute(res: ServerResponse, msg: string, route: string): void {
   writeError(res, TWIRP_STATUS.bad_route, { code: "bad_route", msg, meta: { twirp_invalid_route: route } });
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+// Events rather than an async iterator: the iterator's promise machinery cost more than the rest
+// of a small call. Past the limit it answers at once (the caller then closes the connection) and drops the rest.
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on("data", (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      over = true;
+      chunks.length = 0;
+      resolve(undefined);
+    });
+    req.on("end", () => {
+      if (!over) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    req.on("error", reject);
+  });
 }
 
-function decodeBody(m: DescMethod, enc: Encoding, raw: Buffer): MessageShape<DescMessage> {
-  if (enc === "protobuf") return fromBinary(m.input, raw);
+/**
+ * A Twirp call's context whose AbortController is made on first use of
+ * `signal`: most handlers never look at it, and making one per call cost
+ * more than decoding the request.
+ */
+class TwirpCallContext implements CallContext {
+  credential?: string;
+  private controller: AbortController | undefined;
+  private gone = false;
+
+  constructor(res: ServerResponse, credential: string | undefined) {
+    if (credential !== undefined) this.credential = credential;
+    // "close" also follows every completed response; only a client gone mid-call is an abort.
+    res.once("close", () => {
+      if (res.writableFinished) return;
+      this.gone = true;
+      this.controller?.abort();
+    });
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.gone) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+}
+
+function decodeBody(route: Route, enc: Encoding, raw: Buffer): MessageShape<DescMessage> {
+  if (enc === "protobuf") return route.input.decode(raw);
   const text = raw.toString("utf8");
-  return fromJson(m.input, text.trim() === "" ? {} : JSON.parse(text), { ignoreUnknownFields: true });
+  return route.input.fromJson(text.trim() === "" ? {} : JSON.parse(text));
 }
 
 /** Creates a Twirp router; errors go through the same mapping as gRPC (status.ts). */
-export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number }): TwirpRouter {
+export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number; codecs?: CodecCompiler }): TwirpRouter {
   const routes = new Map<string, Route>();
+  const codecs = deps.codecs ?? createCodecCompiler();
   return {
     add(service, impl, json = CANONICAL_JSON) {
       const desc = service as unknown as DescService;
@@ -86,6 +137,8 @@ export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number }
           method: m,
           name: `${desc.typeName}/${m.name}`,
           fn: fn as Route["fn"],
+          input: codecs.codec(m.input),
+          output: codecs.codec(m.output),
         });
       }
     },
@@ -117,7 +170,7 @@ export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number }
       }
       let input: MessageShape<DescMessage>;
       try {
-        input = decodeBody(route.method, enc, raw);
+        input = decodeBody(route, enc, raw);
       } catch {
         writeError(res, TWIRP_STATUS.malformed, {
           code: "malformed",
@@ -126,20 +179,20 @@ export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number }
         });
         return true;
       }
-      const ac = new AbortController();
-      // "close" also follows every completed response; only a client gone mid-call is an abort.
-      res.once("close", () => {
-        if (!res.writableFinished) ac.abort();
-      });
-      const credential = bearerCredential(req.headers.authorization);
-      const ctx: CallContext = credential === undefined ? { signal: ac.signal } : { credential, signal: ac.signal };
+      const ctx = new TwirpCallContext(res, bearerCredential(req.headers.authorization));
       try {
-        const out = (await route.fn(input, ctx)) as MessageShape<DescMessage>;
-        const body = enc === "json"
-          ? Buffer.from(JSON.stringify(toJson(route.method.output, out, { useProtoFieldName: route.json.useProtoFieldName, alwaysEmitImplicit: route.json.alwaysEmitImplicit })))
-          : Buffer.from(toBinary(route.method.output, out));
-        res.writeHead(200, { "Content-Type": `application/${enc}`, "Content-Length": body.byteLength });
-        res.end(body);
+        const result = route.fn(input, ctx);
+        const out = (isThenable(result) ? await result : result) as MessageShape<DescMessage>;
+        if (enc === "json") {
+          // A string body goes out with the headers in one write; a Buffer would take a second one.
+          const text = route.output.toJson(out, route.json);
+          res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+          res.end(text);
+        } else {
+          const body = route.output.encode(out);
+          res.writeHead(200, { "Content-Type": "application/protobuf", "Content-Length": body.byteLength });
+          res.end(body);
+        }
       } catch (err) {
         const { status, body } = toTwirpError(err, deps.log, route.name, route.json.errors);
         writeError(res, status, body);
