@@ -1,20 +1,57 @@
 import * as grpc from "@grpc/grpc-js";
 import { bearerMetadata, callUnary, grpcClientFor } from "../src/transport/grpc-adapter.js";
 import { TokenService } from "../gen/roomgate/v1/token_service_pb.js";
-import { startClientProcess } from "./client-process.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BENCH_CLIENT_CREDENTIAL, benchBodies, benchCreateRequest } from "./fixture.js";
-import type { LoadJob, LoadResult } from "./load-client.js";
+import { grpcFrame } from "./grpc-load.js";
+import { H2LOAD_MISSING, h2loadAvailable, runH2load } from "./h2load.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { median } from "./stats.js";
 
-/**
- * What drives the load: anything that runs one closed-loop job against a
- * target and reports its throughput (bench/load-client.ts in a process of its
- * own today; an h2load-based driver can take its place).
- */
+/** One load run: `concurrency` requests in flight, `total` requests, against one gRPC method with one exact body. */
+export interface LoadJob {
+  concurrency: number;
+  total: number;
+  target: { address: string; path: string; body: Buffer };
+}
+
+/** What one load run measured. */
+export interface LoadResult {
+  ok: number;
+  failed: number;
+  rps: number;
+  /** Mean request time, in milliseconds. */
+  meanMs: number;
+  firstError?: string;
+}
+
+/** What drives the load: anything that runs one job and reports its throughput (h2load by default). */
 export interface LoadDriver {
   run(job: LoadJob): Promise<LoadResult>;
   close(): Promise<void>;
+}
+
+/** The native load generator (h2load, Debian's nghttp2-client) posting the exact gRPC frame. */
+export function h2loadDriver(): LoadDriver {
+  const dir = mkdtempSync(join(tmpdir(), "roomgate-metrics-bench-"));
+  let files = 0;
+  return {
+    async run(job) {
+      const file = join(dir, `body-${files++}.bin`);
+      writeFileSync(file, grpcFrame(job.target.body));
+      const target = {
+        name: job.target.path, url: `http://${job.target.address}${job.target.path}`, body: job.target.body,
+        headers: { "content-type": "application/grpc", te: "trailers" },
+      };
+      const run = await runH2load(target, file, job.total, { inFlight: job.concurrency, h1: false });
+      return { ok: run.succeeded, failed: run.failed, rps: run.rps, meanMs: run.meanMs };
+    },
+    async close() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Sizes of the metrics-overhead comparison. */
@@ -22,13 +59,13 @@ export interface OverheadOptions {
   concurrencies: readonly number[];
   rounds: number;
   callsPerRun: number;
-  maxMsPerRun: number;
 }
 
 /** One server's medians at one concurrency. */
 export interface OverheadSide {
   rps: number;
-  p99: number;
+  /** Mean request time, in milliseconds (median over rounds). */
+  meanMs: number;
   /** CPU the server process itself spent per call, in microseconds (median over rounds). */
   serverCpuUs: number;
   /** The lowest of the rounds: neighbours' load only ever adds time, so the best round is the least disturbed one. */
@@ -75,17 +112,18 @@ async function measured(driver: LoadDriver, srv: ServerProcess, job: LoadJob): P
  * runs one after the other scatter more than the effect being measured).
  * Every figure is a median over rounds, or the best round.
  */
-export async function runMetricsOverhead(opts: OverheadOptions, makeDriver: () => LoadDriver = startClientProcess): Promise<OverheadRow[]> {
+export async function runMetricsOverhead(opts: OverheadOptions, makeDriver: () => LoadDriver = h2loadDriver): Promise<OverheadRow[] | { unavailable: string }> {
+  if (makeDriver === h2loadDriver && !h2loadAvailable()) return { unavailable: H2LOAD_MISSING };
   const servers = { on: await startServerProcess({ metrics: true }), off: await startServerProcess({ metrics: false }) };
   const drivers = { on: makeDriver(), off: makeDriver() };
   try {
     const token = await mintToken(servers.off.grpcPort);
     const body = benchBodies(token).verifyBin;
     const target = (srv: ServerProcess): LoadJob["target"] =>
-      ({ kind: "grpc", address: `127.0.0.1:${srv.grpcPort}`, path: "/roomgate.v1.TokenService/VerifyToken", body });
+      ({ address: `127.0.0.1:${srv.grpcPort}`, path: "/roomgate.v1.TokenService/VerifyToken", body });
     const rows: OverheadRow[] = [];
     for (const concurrency of opts.concurrencies) {
-      const job = (srv: ServerProcess, total = opts.callsPerRun): LoadJob => ({ concurrency, total, maxMs: opts.maxMsPerRun, target: target(srv) });
+      const job = (srv: ServerProcess, total = opts.callsPerRun): LoadJob => ({ concurrency, total, target: target(srv) });
       const both = (total?: number) => Promise.all([
         measured(drivers.on, servers.on, job(servers.on, total)),
         measured(drivers.off, servers.off, job(servers.off, total)),
@@ -103,7 +141,7 @@ export async function runMetricsOverhead(opts: OverheadOptions, makeDriver: () =
         cpuRatios.push(on.cpuUs / off.cpuUs);
       }
       const side = (rs: (LoadResult & { cpuUs: number })[]): OverheadSide =>
-        ({ rps: median(rs.map((x) => x.rps)), p99: median(rs.map((x) => x.p99)), serverCpuUs: median(rs.map((x) => x.cpuUs)), bestCpuUs: Math.min(...rs.map((x) => x.cpuUs)) });
+        ({ rps: median(rs.map((x) => x.rps)), meanMs: median(rs.map((x) => x.meanMs)), serverCpuUs: median(rs.map((x) => x.cpuUs)), bestCpuUs: Math.min(...rs.map((x) => x.cpuUs)) });
       const on = side(runs.on);
       const off = side(runs.off);
       rows.push({ concurrency, on, off, rpsRatio: median(rpsRatios), cpuRatio: median(cpuRatios), bestCpuRatio: on.bestCpuUs / off.bestCpuUs });
