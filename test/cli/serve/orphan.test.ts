@@ -42,6 +42,15 @@ function servingPid(child: ChildProcess, timeoutMs = 60_000): Promise<{ pid: num
   });
 }
 
+// Launchers run in a process group of their own, so a test that fails half-way still leaves no server behind.
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, "SIGKILL");
+  } catch {
+    // The group is already gone.
+  }
+}
+
 const env = (): NodeJS.ProcessEnv => {
   const e: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(ROOMGATE_|LIVEKIT_|npm_)/.test(k)) e[k] = v;
@@ -73,26 +82,26 @@ describe("serve started by a launcher that does not forward signals", () => {
 
   it("a roomgate whose npm-style parent shell is killed stops by itself", async () => {
     const shell = spawn("sh", ["-c", `"${process.execPath}" bin/roomgate.js ${SERVE.join(" ")}; true`], {
-      cwd: REPO_ROOT, env: { ...env(), npm_command: "exec" }, stdio: ["ignore", "ignore", "pipe"],
+      cwd: REPO_ROOT, env: { ...env(), npm_command: "exec" }, stdio: ["ignore", "ignore", "pipe"], detached: true,
     });
-    const { pid, output } = await servingPid(shell);
-    expect(pid).not.toBe(shell.pid);
     try {
+      const { pid, output } = await servingPid(shell);
+      expect(pid).not.toBe(shell.pid);
       shell.kill("SIGKILL");
       await waitUntil(() => !isAlive(pid), `roomgate (pid ${pid}) to stop:\n${output()}`);
     } finally {
-      if (isAlive(pid)) process.kill(pid, "SIGTERM");
+      killGroup(shell);
     }
   }, 90_000);
 
   it("the README's `npx roomgate serve --dev` stops when npx gets SIGTERM", async () => {
-    const npx = spawn("npx", ["roomgate", ...SERVE], { cwd: REPO_ROOT, env: env(), stdio: ["ignore", "ignore", "pipe"] });
-    const { pid, output } = await servingPid(npx);
+    const npx = spawn("npx", ["roomgate", ...SERVE], { cwd: REPO_ROOT, env: env(), stdio: ["ignore", "ignore", "pipe"], detached: true });
     try {
+      const { pid, output } = await servingPid(npx);
       npx.kill("SIGTERM");
       await waitUntil(() => !isAlive(pid), `roomgate (pid ${pid}) to stop after SIGTERM to npx:\n${output()}`);
     } finally {
-      if (isAlive(pid)) process.kill(pid, "SIGTERM");
+      killGroup(npx);
     }
   }, 120_000);
 });
