@@ -9,6 +9,8 @@ import type { ServerConfig } from "./config/server-config.js";
 import type { Logger } from "./log.js";
 import { createInProcessEvents } from "./participants/events.js";
 import { createParticipantRegistry } from "./participants/registry.js";
+import { createRedisPlane, REDIS_UPDATE_ATTEMPTS } from "./participants/redis/plane.js";
+import { followStoreHealth, mintForWatchers } from "./participants/redis/server-glue.js";
 import { createSqliteParticipantStore } from "./participants/sqlite-store.js";
 import { systemTimers, type Timers } from "./participants/timers.js";
 import { createParticipantService } from "./services/participant-service.js";
@@ -48,9 +50,12 @@ export interface ServerDeps {
   timers?: Timers;
   /** How long a store write waits for another connection's lock (default 5 s); tests of a locked store shorten it. */
   storeBusyTimeoutMs?: number;
+  /** Monotonic milliseconds for the Redis staleness bound (default performance.now). */
+  monotonicNow?: () => number;
 }
 
-const SERVICE_NAMES = ["roomgate.v1.TokenService", "roomgate.v1.ParticipantService"];
+const PARTICIPANT_SERVICE = "roomgate.v1.ParticipantService";
+const SERVICE_NAMES = ["roomgate.v1.TokenService", PARTICIPANT_SERVICE];
 
 function bindGrpc(server: grpc.Server, addr: string): Promise<number> {
   return new Promise((resolve, reject) =>
@@ -77,24 +82,30 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   // Every open watch stream listens for shutdown; there is no leak to warn about.
   setMaxListeners(0, shutdown.signal);
   const keys = createKeyProvider(deps.keyRing);
-  // Participant plane: embedded store in the data directory, in-process fan-out, registry whose live state the verifier consults.
-  const participantStore = createSqliteParticipantStore({
+  // Participant plane: the embedded store with in-process fan-out, or Redis shared by several instances.
+  const redis = cfg.redis ? createRedisPlane(cfg.redis, log, deps.monotonicNow ?? (() => performance.now())) : undefined;
+  const participantStore = redis?.store ?? createSqliteParticipantStore({
     dataDir: cfg.dataDir,
     ...(deps.storeBusyTimeoutMs !== undefined && { busyTimeoutMs: deps.storeBusyTimeoutMs }),
   });
   const registry = createParticipantRegistry({
-    store: participantStore, events: createInProcessEvents(log), keys, clock: deps.clock,
-    timers: deps.timers ?? systemTimers, settings: cfg.participants, log,
+    store: participantStore, events: redis?.events ?? createInProcessEvents(log), keys, clock: deps.clock,
+    timers: deps.timers ?? systemTimers, settings: cfg.participants, log, ...(redis && { maxUpdateAttempts: REDIS_UPDATE_ATTEMPTS }),
   });
+  const liveState = redis ? redis.guard(registry.liveState) : registry.liveState;
   const closeParticipants = async (): Promise<void> => {
     registry.stop();
-    await participantStore.close();
+    if (redis) await redis.close();
+    else await participantStore.close();
   };
-  await registry.start().catch(async (err: unknown) => {
+  const starting = redis
+    ? redis.start(registry, (r) => mintForWatchers(keys, deps.clock, cfg.participants.refreshTtlSeconds, liveState, r))
+    : registry.start();
+  await starting.catch(async (err: unknown) => {
     await closeParticipants();
     throw err;
   });
-  const verifier = createTokenVerifier({ keys, clock: deps.clock, policy: cfg.policy, live: registry.liveState });
+  const verifier = createTokenVerifier({ keys, clock: deps.clock, policy: cfg.policy, live: liveState });
   const clients = createClientHolder(cfg.clients);
   const tokenService = createTokenService({ keys, clock: deps.clock, verifier, clients: () => clients.current(), mint: cfg.mint, maxTokenBytes: cfg.policy.maxTokenBytes });
 
@@ -106,6 +117,8 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   addGrpcService(grpcServer, ParticipantService, participantService, adapterDeps);
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICE_NAMES.map((n) => [n, "SERVING"])]));
   health.addToServer(grpcServer);
+  // ParticipantService follows the store; "" and TokenService stay SERVING (CreateToken needs no store).
+  const healthTimer = redis ? followStoreHealth(health, PARTICIPANT_SERVICE, () => redis.serving()) : undefined;
   new ReflectionService(
     reflectionPackageDefinition(file_roomgate_v1_token_service, file_roomgate_v1_participant_service, file_health_v1_health),
   ).addToServer(grpcServer);
@@ -148,6 +161,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000): Promise<void> => {
     closing ??= (async () => {
+      if (healthTimer) clearInterval(healthTimer);
       for (const n of ["", ...SERVICE_NAMES]) health.setStatus(n, "NOT_SERVING");
       shutdown.abort();
       const timer = setTimeout(() => {

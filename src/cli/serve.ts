@@ -1,7 +1,7 @@
 import { loadKeyRing, loadServerConfig, reloadCredentials } from "../config/load-config.js";
 import { createLogger, type Logger } from "../log.js";
 import { parseFlags } from "./args.js";
-import { CliError, usageError, type CliContext, type RunningServer, type SignalName } from "./context.js";
+import { CliError, type CliContext, type RunningServer, type SignalName } from "./context.js";
 import { SERVE_HELP } from "./help.js";
 
 const OPTIONS = {
@@ -13,8 +13,6 @@ const OPTIONS = {
   redis: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-const REDIS_UNSUPPORTED = "Redis is not supported yet: roomgate runs as one process with its embedded store";
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -49,13 +47,13 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     ctx.stdout(SERVE_HELP);
     return 0;
   }
-  if (f.redis !== undefined) throw usageError(REDIS_UNSUPPORTED, "serve");
   const flags = {
     ...(f.dev ? { dev: true } : {}),
     ...(f.config !== undefined ? { config: f.config } : {}),
     ...(f["grpc-addr"] !== undefined ? { grpcAddr: f["grpc-addr"] } : {}),
     ...(f["http-addr"] !== undefined ? { httpAddr: f["http-addr"] } : {}),
     ...(f.data !== undefined ? { data: f.data } : {}),
+    ...(f.redis !== undefined ? { redis: f.redis } : {}),
   };
   const config = loadServerConfig({ flags, env: ctx.env, readFile: ctx.readFile, makeTempDir: ctx.makeTempDir });
   const throwAwayDir = config.dev && f.data === undefined ? config.dataDir : undefined;
@@ -68,11 +66,6 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
       ctx.stderr(`roomgate: could not remove ${throwAwayDir}: ${errorText(err)}\n`);
     }
   };
-  if (config.redisUrl !== undefined) {
-    dropThrowAwayDir();
-    throw usageError(`${REDIS_UNSUPPORTED} (unset ROOMGATE_REDIS_URL / redis_url)`, "serve");
-  }
-
   const log = createLogger({ level: config.logLevel, write: ctx.stderr, now: () => ctx.clock.nowMs() });
   let server: RunningServer;
   try {
@@ -105,7 +98,7 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     unsubscribe.push(ctx.onSignal("SIGTERM", () => shutdown("SIGTERM")));
     unsubscribe.push(ctx.onSignal("SIGINT", () => shutdown("SIGINT")));
     // Logged only once the handlers are in place, so whoever waits for this line may signal at once.
-    log.info("serving", { pid: ctx.pid, dataDir: config.dataDir, apiKeys: server.keys.current().apiKeys });
+    log.info("serving", { pid: ctx.pid, ...(config.redis ? { store: "redis", redisKeyPrefix: config.redis.keyPrefix } : { dataDir: config.dataDir }), apiKeys: server.keys.current().apiKeys });
     if (config.dev) log.warn("dev mode: the well-known dev key and client credential are accepted; never expose this server", { apiKey: "devkey" });
   });
 }

@@ -8,7 +8,8 @@ import type { MintedToken } from "../core/minting.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { EventListener, ParticipantEvent, ParticipantEvents, RevocationNotice, Unsubscribe } from "./events.js";
 import { createLiveIndex } from "./live-index.js";
-import { joinCandidate, type ParticipantRecord } from "./model.js";
+import { createKeyLock } from "./key-lock.js";
+import { joinCandidate, participantKey, type ParticipantRecord } from "./model.js";
 import { mintRefreshToken } from "./refresh.js";
 import type { ParticipantStore } from "./store.js";
 import type { Timers } from "./timers.js";
@@ -24,6 +25,8 @@ export interface ParticipantRegistryDeps {
   timers: Timers;
   settings: ParticipantSettings;
   log?: Logger;
+  /** Optimistic attempts per update before store_unavailable (default MAX_UPDATE_ATTEMPTS; a store shared by instances needs more). */
+  maxUpdateAttempts?: number;
 }
 
 /** A participant together with a freshly minted token for it. */
@@ -91,6 +94,8 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const log = deps.log ?? silentLogger;
   const index = createLiveIndex();
   const watchers = createWatcherSet(log);
+  const updates = createKeyLock();
+  const maxAttempts = deps.maxUpdateAttempts ?? MAX_UPDATE_ATTEMPTS;
   let stopTimer: (() => void) | undefined;
   let unsubscribeAll: Unsubscribe | undefined;
   let unsubscribeRevocations: Unsubscribe | undefined;
@@ -170,7 +175,9 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       checkUpdateLimits(changes, settings.limits);
       requireKey(room, identity);
       ready();
-      for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      // One cycle per participant at a time in this process: only other instances can conflict.
+      return updates.run(participantKey(room, identity), async () => {
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
         const cur = await activeOrThrow(room, identity);
         const next = applyUpdate(cur, changes, clock.nowMs());
         // LiveKit fires no claims change when nothing changed; neither a write nor a token.
@@ -182,8 +189,9 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
         await publish({ cause: "updated", participant: res.record, token: mint(res.record) });
         return res.record;
       }
-      log.warn("participant update gave up after conflicts", { room, identity, attempts: MAX_UPDATE_ATTEMPTS });
+      log.warn("participant update gave up after conflicts", { room, identity, attempts: maxAttempts });
       throw new RoomgateError("store_unavailable", { cause: new Error("too many concurrent updates") });
+      });
     },
     async get(room, identity) {
       requireKey(room, identity);

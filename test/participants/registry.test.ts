@@ -92,7 +92,7 @@ describe("registry: update", () => {
     await expect(h.registry.update("r1", "", {})).rejects.toMatchObject({ field: "identity" });
   });
 
-  it("retries on an optimistic-concurrency conflict so concurrent admins both win", async () => {
+  it("serializes concurrent admins of one participant in this process, so both win without a conflict", async () => {
     const h = await harness();
     await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
     const update = vi.spyOn(h.store, "update");
@@ -104,7 +104,45 @@ describe("registry: update", () => {
     expect(p.attributes).toEqual({ x: "1", y: "2" });
     expect(p.version).toBe(3);
     const results = await Promise.all(update.mock.results.map((r) => r.value as Promise<{ status: string }>));
-    expect(results.map((r) => r.status)).toEqual(["ok", "conflict", "ok"]);
+    expect(results.map((r) => r.status)).toEqual(["ok", "ok"]);
+  });
+
+  it("retries on an optimistic-concurrency conflict from another process's write, re-reading what it wrote", async () => {
+    const h = await harness();
+    const joined = await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
+    const original = h.store.update.bind(h.store);
+    let raced = false;
+    const update = vi.spyOn(h.store, "update").mockImplementation(async (next, expected) => {
+      if (!raced) {
+        raced = true;
+        // Another instance's write lands between this one's read and its write.
+        await original({ ...joined.participant, attributes: { other: "1" } }, expected);
+      }
+      return original(next, expected);
+    });
+    await h.registry.update("r1", "a", { attributes: { y: "2" } });
+    const p = await h.registry.get("r1", "a");
+    expect(p.attributes).toEqual({ other: "1", y: "2" });
+    expect(p.version).toBe(3);
+    const results = await Promise.all(update.mock.results.map((r) => r.value as Promise<{ status: string }>));
+    expect(results.map((r) => r.status)).toEqual(["conflict", "ok"]);
+  });
+
+  it("runs updates of different participants concurrently", async () => {
+    const h = await harness();
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("b")));
+    let inFlight = 0;
+    let most = 0;
+    const original = h.store.update.bind(h.store);
+    vi.spyOn(h.store, "update").mockImplementation(async (next, expected) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 10));
+      inFlight--;
+      return original(next, expected);
+    });
+    await Promise.all([h.registry.update("r1", "a", { metadata: "1" }), h.registry.update("r1", "b", { metadata: "2" })]);
+    expect(most).toBe(2);
   });
 
   it("gives up with store_unavailable when every attempt conflicts", async () => {
