@@ -68,6 +68,15 @@ function compareIds(a: string, b: string): number {
 /** How often a reader that saw no reconnect still checks that the stream was not trimmed past its cursor. */
 export const GAP_CHECK_INTERVAL_MS = 5000;
 
+interface Position {
+  last: string;
+  maxDeleted: string;
+  added: number;
+  length: number;
+  first?: string;
+  epoch: string | null;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -93,6 +102,8 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
   let lastOkAt = -Infinity;
   let readStartedAt: number | undefined;
   let lastCheckAt = -Infinity;
+  // Entries the stream had added up to the cursor (XINFO entries-added), to tell a trimmed head from a quiet stream.
+  let consumed = 0;
 
   const call = (listener: EventListener, event: ParticipantEvent): void => {
     try {
@@ -163,26 +174,32 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     for (const r of records) if (r) deliver({ cause: r.state === "removed" ? "removed" : "updated", participant: r }, true);
   };
 
-  const position = async (): Promise<{ last: string; maxDeleted: string; epoch: string | null }> => {
-    let last = "0-0";
-    let maxDeleted = "0-0";
+  const position = async (): Promise<Position> => {
+    const p: Position = { last: "0-0", maxDeleted: "0-0", added: 0, length: 0, epoch: null };
     try {
       const info = (await client.sendCommand(["XINFO", "STREAM", keys.events])) as unknown[];
       for (let i = 0; i + 1 < info.length; i += 2) {
-        if (info[i] === "last-generated-id") last = String(info[i + 1]);
-        if (info[i] === "max-deleted-entry-id") maxDeleted = String(info[i + 1]);
+        const v = info[i + 1];
+        if (info[i] === "last-generated-id") p.last = String(v);
+        else if (info[i] === "max-deleted-entry-id") p.maxDeleted = String(v);
+        else if (info[i] === "entries-added") p.added = Number(v);
+        else if (info[i] === "length") p.length = Number(v);
+        else if (info[i] === "first-entry" && Array.isArray(v)) p.first = String(v[0]);
       }
     } catch (err) {
       if (!(err instanceof Error) || !/no such key/i.test(err.message)) throw err;
     }
-    const ep = (await client.sendCommand(["GET", keys.epoch])) as string | null;
-    return { last, maxDeleted, epoch: ep };
+    p.epoch = (await client.sendCommand(["GET", keys.epoch])) as string | null;
+    return p;
   };
 
   // After a reconnect or a full batch: is everything after the cursor still in the stream?
   const check = async (): Promise<void> => {
     const p = await position();
-    const gap = p.epoch !== epoch || compareIds(p.maxDeleted, cursor!) > 0 || compareIds(p.last, cursor!) < 0;
+    // Trimming (MAXLEN) removes from the head and, on Redis 7.0, leaves max-deleted-entry-id alone: entries
+    // were lost when more were added after the cursor than the stream still holds after it.
+    const headTrimmed = (p.first === undefined || compareIds(p.first, cursor!) > 0) && p.added - consumed > p.length;
+    const gap = p.epoch !== epoch || headTrimmed || compareIds(p.maxDeleted, cursor!) > 0 || compareIds(p.last, cursor!) < 0;
     if (!gap) return;
     log.warn("redis event stream has a gap (trimmed past this instance, or Redis lost data); resyncing from state", { epochChanged: p.epoch !== epoch });
     if (p.epoch === null) {
@@ -192,6 +209,7 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
       epoch = (await client.sendCommand(["GET", keys.epoch])) as string;
     } else epoch = p.epoch;
     cursor = p.last;
+    consumed = p.added;
     await resync();
   };
 
@@ -212,6 +230,7 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     const entries: Entry[] = [];
     for (const [id, flat] of items) {
       cursor = id;
+      consumed++;
       const e = parseEntry(flat);
       if (e) entries.push(e);
     }
@@ -227,6 +246,7 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     async start() {
       const p = await position();
       cursor = p.last;
+      consumed = p.added;
       epoch = p.epoch ?? undefined;
       lastOkAt = now();
     },
