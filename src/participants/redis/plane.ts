@@ -40,8 +40,8 @@ export interface RedisPlane {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Creates the plane (no I/O until `start`). */
-export function createRedisPlane(settings: RedisSettings, log: Logger, now: () => number): RedisPlane {
+/** Creates the plane (no I/O until `start`); `checkIntervalMs` shortens the configuration re-check in tests. */
+export function createRedisPlane(settings: RedisSettings, log: Logger, now: () => number, checkIntervalMs = SERVER_CHECK_INTERVAL_MS): RedisPlane {
   const instanceId = newInstanceId();
   const client = createRawClient(settings, `rg-${instanceId}`, log);
   const reader = createRawClient(settings, `rg-${instanceId}-events`, log, READ_BLOCK_MS);
@@ -124,7 +124,7 @@ export function createRedisPlane(settings: RedisSettings, log: Logger, now: () =
       // From here on a refusal found later keeps the instance NOT_SERVING instead of stopping it.
       first = false;
       if (waited === "waiting" && !up) log.warn("Redis is unreachable; ParticipantService is NOT_SERVING until it connects", { instance: instanceId });
-      checkTimer = setInterval(() => void recheck(), SERVER_CHECK_INTERVAL_MS);
+      checkTimer = setInterval(() => void recheck(), checkIntervalMs);
       checkTimer.unref();
     },
     serving() {
