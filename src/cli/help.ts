@@ -36,7 +36,7 @@ Flags:
   --grpc-addr HOST:PORT  gRPC address (env ROOMGATE_GRPC_ADDR; default 0.0.0.0:7890, --dev 127.0.0.1:7890)
   --http-addr HOST:PORT  Twirp address (env ROOMGATE_HTTP_ADDR; default 0.0.0.0:7891, --dev 127.0.0.1:7891)
   --data DIR             data directory (env ROOMGATE_DATA_DIR; default ./data)
-  --redis URL            shared Redis state (not supported yet)
+  --redis URL            share participants with other instances through Redis (redis:// or rediss://; not with --data)
   -h, --help             show this help
 
 Keys (merged): config keys/key_file, ROOMGATE_KEY_FILE, LIVEKIT_KEYS ("key1: secret1, key2: secret2"),
