@@ -7,6 +7,7 @@ import { systemClock } from "../src/core/clock.js";
 import { hashCredential, parseCredentialHash } from "../src/core/credentials.js";
 import { createKeyRing } from "../src/core/keys.js";
 import { silentLogger } from "../src/log.js";
+import { REDIS_DEFAULTS } from "../src/participants/redis/connection.js";
 import { startServer, type RunningServer } from "../src/server.js";
 import { CreateTokenRequestSchema, Grant, VerifyTokenRequestSchema } from "../gen/roomgate/v1/token_service_pb.js";
 import { testConfig } from "../test/support/token-server.js";
@@ -26,12 +27,13 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** Starts roomgate on loopback with random ports and a throwaway data directory. */
-export async function startBenchServer(): Promise<BenchServer> {
+/** Starts roomgate on loopback with random ports and a throwaway data directory, or on Redis when `redisUrl` is given. */
+export async function startBenchServer(redisUrl?: string): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "roomgate-bench-"));
   const config = testConfig(dataDir, {
     keys: { inline: new Map([[BENCH_API_KEY, BENCH_SECRET]]), allowShortSecrets: false },
     clients: [parseCredentialHash("bench", hashCredential(BENCH_CLIENT_CREDENTIAL))],
+    ...(redisUrl !== undefined && { redisUrl, redis: { ...REDIS_DEFAULTS, url: redisUrl } }),
   });
   const keyRing = createKeyRing(config.keys.inline);
   const server = await startServer(config, { logger: silentLogger, clock: systemClock, keyRing });

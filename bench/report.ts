@@ -1,6 +1,7 @@
 import type { LoadRow } from "./grpc-load.js";
 import type { OperationResult } from "./in-process.js";
 import type { ParticipantResult } from "./participants.js";
+import type { RedisBenchResult } from "./redis.js";
 import { fmtMs, fmtPct, fmtRate, fmtRatio, mdTable, verdict } from "./stats.js";
 
 /** Everything one `npm run bench` measured, plus how and where. */
@@ -13,10 +14,11 @@ export interface BenchReport {
   grpc: LoadRow[];
   twirp: LoadRow[];
   participants: ParticipantResult | { unavailable: string };
+  redis: RedisBenchResult | { unavailable: string };
 }
 
 /** Target thresholds from issue 4. */
-export const TARGETS = { vsSdk: 4, vsFloor: 0.5, vsHealth: 0.8, pushP99Ms: 20, rssMb: 300 } as const;
+export const TARGETS = { vsSdk: 4, vsFloor: 0.5, vsHealth: 0.8, pushP99Ms: 20, rssMb: 300, redisPushP99Ms: 20, revokeP99Ms: 50 } as const;
 
 function inProcessSection(ops: OperationResult[]): string {
   const rows = ops.flatMap((o) => o.candidates.map((c) => [o.op, c.name, fmtRate(c.opsPerSec)]));
@@ -51,6 +53,24 @@ function participantSection(p: BenchReport["participants"]): string {
   ]);
 }
 
+function redisSection(r: BenchReport["redis"]): string {
+  if ("unavailable" in r) return `Not available: ${r.unavailable}`;
+  const u = r.update;
+  return [
+    mdTable(["measure", "value", "target"], [
+      [`update on A → pushed token on B, ${r.push.watched} watched on B, ${r.push.updates} updates`, `p50 ${fmtMs(r.push.p50)} ms, p99 ${fmtMs(r.push.p99)} ms`,
+        `p99 ≤ ${TARGETS.redisPushP99Ms} ms: ${verdict(r.push.p99 <= TARGETS.redisPushP99Ms)}`],
+      [`RemoveParticipant(revoke) acknowledged on A → VerifyToken refused on B, ${r.revocation.count} revocations`,
+        `p50 ${fmtMs(r.revocation.p50)} ms, p99 ${fmtMs(r.revocation.p99)} ms`, `p99 ≤ ${TARGETS.revokeP99Ms} ms: ${verdict(r.revocation.p99 <= TARGETS.revokeP99Ms)}`],
+      [`UpdateParticipant, ${u.concurrency} in flight, Redis (appendfsync always)`, `${fmtRate(u.redis.rps)} calls/s, p50 ${fmtMs(u.redis.p50)} ms, p99 ${fmtMs(u.redis.p99)} ms`, ""],
+      [`UpdateParticipant, ${u.concurrency} in flight, SQLite`, `${fmtRate(u.sqlite.rps)} calls/s, p50 ${fmtMs(u.sqlite.p50)} ms, p99 ${fmtMs(u.sqlite.p99)} ms`, ""],
+    ]),
+    "",
+    mdTable(["VerifyToken (gRPC)", "in flight", "calls/s (median)", "÷ SQLite mode", "server CPU µs/call"],
+      r.verify.map((v) => [v.name, String(v.concurrency), fmtRate(v.rps), fmtPct(v.vsBaseline), v.serverCpuUs.toFixed(0)])),
+  ].join("\n");
+}
+
 /** The measured tables as markdown (the prose around them lives in BENCHMARKS.md). */
 export function renderReport(r: BenchReport): string {
   return [
@@ -72,6 +92,10 @@ export function renderReport(r: BenchReport): string {
     "### Participant plane (embedded SQLite store)",
     "",
     participantSection(r.participants),
+    "",
+    "### Several instances on one Redis (two server processes; Redis started by the bench, appendonly yes, appendfsync always)",
+    "",
+    redisSection(r.redis),
     "",
   ].join("\n");
 }

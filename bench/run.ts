@@ -3,8 +3,10 @@ import * as os from "node:os";
 import { runGrpcLoad, type LoadOptions } from "./grpc-load.js";
 import { runInProcess } from "./in-process.js";
 import { runParticipants, type ParticipantOptions } from "./participants.js";
+import { runRedisBench, type RedisBenchOptions } from "./redis.js";
 import { renderReport, type BenchReport } from "./report.js";
 import { runTwirpLoad } from "./twirp-load.js";
+import { hasRedisServer } from "../test/support/redis-server.js";
 
 // Markers in BENCHMARKS.md between which the measured tables are replaced on each full run.
 const BEGIN = "<!-- bench:begin -->";
@@ -18,6 +20,11 @@ const FULL = {
     watched: 1000, updates: 1000, updateConcurrency: 1,
     throughput: { concurrency: 16, total: 20_000, maxMs: 5000 }, registered: 100_000,
   } satisfies ParticipantOptions,
+  redis: {
+    watched: 1000, updates: 1000, revocations: 300,
+    throughput: { concurrency: 16, total: 20_000, maxMs: 5000 },
+    verify: { concurrencies: [64], rounds: 5, callsPerRun: 50_000, maxMsPerRun: 2000 },
+  } satisfies RedisBenchOptions as RedisBenchOptions,
 };
 
 // Tiny counts: every code path runs, so CI catches a bench that no longer works; no figure means anything.
@@ -25,6 +32,10 @@ const QUICK: typeof FULL = {
   inProcess: { rounds: 1, msPerRound: 20 },
   load: { concurrencies: [1, 4], rounds: 1, callsPerRun: 40, maxMsPerRun: 2000 },
   participants: { watched: 10, updates: 10, updateConcurrency: 1, throughput: { concurrency: 2, total: 20, maxMs: 2000 }, registered: 50 },
+  redis: {
+    watched: 10, updates: 10, revocations: 3, throughput: { concurrency: 2, total: 20, maxMs: 2000 },
+    verify: { concurrencies: [4], rounds: 1, callsPerRun: 40, maxMsPerRun: 2000 },
+  },
 };
 
 function machine(): string {
@@ -62,6 +73,7 @@ async function main(): Promise<void> {
     grpc: [],
     twirp: [],
     participants: { unavailable: "not run" },
+    redis: { unavailable: "not run" },
   };
   step("in-process sign and verify");
   report.inProcess = await runInProcess(sizes.inProcess);
@@ -71,6 +83,8 @@ async function main(): Promise<void> {
   report.twirp = await runTwirpLoad(sizes.load);
   step("participant plane");
   report.participants = await participantsOrReason(sizes.participants);
+  step("several instances on Redis");
+  report.redis = hasRedisServer ? await runRedisBench(sizes.redis) : { unavailable: "redis-server is not installed" };
   const tables = renderReport(report);
   process.stdout.write(`${tables}\n`);
   if (!out) return;

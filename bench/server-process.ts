@@ -17,9 +17,9 @@ function ask<T>(child: ChildProcess, msg: string): Promise<T> {
   });
 }
 
-/** Forks this file as a server; resolves once it listens. */
-export async function startServerProcess(): Promise<ServerProcess> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
+/** Forks this file as a server (on Redis when `redisUrl` is given); resolves once it listens. */
+export async function startServerProcess(redisUrl?: string): Promise<ServerProcess> {
+  const child = fork(fileURLToPath(import.meta.url), redisUrl === undefined ? [] : [redisUrl], {
     execArgv: ["--import", "tsx", "--expose-gc"],
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -45,7 +45,7 @@ export async function startServerProcess(): Promise<ServerProcess> {
 
 // Entry point when forked.
 if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
-  const bench = await startBenchServer();
+  const bench = await startBenchServer(process.argv[2]);
   process.on("message", (msg: string) => {
     if (msg === "rss") {
       (globalThis as { gc?: () => void }).gc?.();

@@ -36,6 +36,18 @@ export interface TestRedisOptions {
   startLater?: boolean;
 }
 
+// Last line of defence for a test process that exits without stopping its servers (a failed hook, a timeout).
+const running = new Set<number>();
+process.once("exit", () => {
+  for (const pid of running) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
 /** Whether the redis-server binary is available. */
 export const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
 
@@ -52,12 +64,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+// A killed daemon stays a zombie until init reaps it; that counts as gone.
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
   }
 };
 
@@ -101,6 +118,7 @@ export async function startTestRedis(opts: TestRedisOptions = {}): Promise<TestR
     if (r.status !== 0) throw new Error(`redis-server failed to start: ${r.stderr || r.stdout}`);
     await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", "the redis pidfile");
     pid = Number(readFileSync(pidFile, "utf8").trim());
+    running.add(pid);
     await until(ping, "redis PING");
   };
   const kill = async (): Promise<void> => {
@@ -108,6 +126,7 @@ export async function startTestRedis(opts: TestRedisOptions = {}): Promise<TestR
     process.kill(pid, "SIGCONT");
     process.kill(pid, "SIGKILL");
     await until(() => !alive(pid), "redis to exit");
+    running.delete(pid);
   };
   if (!opts.startLater) await start();
   const url = `redis://127.0.0.1:${port}`;
