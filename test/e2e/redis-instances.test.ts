@@ -5,7 +5,7 @@ import { callUnary, grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { EventCause } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { Grant } from "../../gen/roomgate/v1/token_service_pb.js";
-import { grpcOutcome, participantCalls } from "../support/participant-calls.js";
+import { grpcOutcome, participantCalls, twirpCall, twirpOutcome } from "../support/participant-calls.js";
 import { hs256 } from "../support/raw-tokens.js";
 import { startRedisInstance } from "../support/redis-instances.js";
 import { hasRedisServer, startTestRedis, type TestRedis } from "../support/redis-server.js";
@@ -97,6 +97,17 @@ describe.skipIf(!hasRedisServer)("two instances on one Redis", () => {
     expect(await grpcOutcome(callsOf(b).refresh(bobToken))).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: "token_revoked" });
   });
 
+  it("ends B's watch with a final removed event when A removes the participant", async () => {
+    const token = joinToken("kim");
+    await callsOf(a).join(token);
+    const watch = callsOf(b).watch("r", "kim", token);
+    await watch.next();
+    await callsOf(a).remove("r", "kim", false, admin());
+    const last = await watch.next(5000);
+    expect(last).toMatchObject({ cause: EventCause.REMOVED, token: "", participant: { version: 2n } });
+    expect(await watch.ended(5000)).toEqual({ code: grpc.status.OK });
+  });
+
   it("acknowledges 200 concurrent updates of one participant spread over both instances and loses none", async () => {
     await callsOf(a).join(joinToken("dave"));
     const results = await Promise.all(
@@ -135,6 +146,8 @@ describe.skipIf(!hasRedisServer)("two instances on one Redis", () => {
       await vi.waitFor(async () => expect(await healthOf(a, PS)).toBe(NOT_SERVING), WAIT);
       expect(await healthOf(a, "")).toBe(SERVING);
       expect(await healthOf(a, "roomgate.v1.TokenService")).toBe(SERVING);
+      expect(twirpOutcome(await twirpCall(a.twirpUrl, "roomgate.v1.ParticipantService", "GetParticipant", { room: "r", identity: "fay" }, admin())))
+        .toEqual({ status: 503, code: "unavailable", reason: "store_unavailable" });
       await vi.waitFor(async () => expect(await grpcOutcome(callsOf(b).verify({ token }))).toEqual({ code: grpc.status.UNAVAILABLE, reason: "store_unavailable" }), WAIT);
     } finally {
       redis.resume();

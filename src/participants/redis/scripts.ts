@@ -11,7 +11,7 @@ import { luaScript } from "./connection.js";
  * 5 issue second of a join token ("" = none: refused by any watermark), 6 watermark to raise to
  * ("" = none), 7 stream MAXLEN, 8 origin instance, 9 encoded admin permission set by this write
  * ("" = none; stamped with Redis TIME), 10.. record fields and values.
- * Returns {"ok", version, watermark or ""}, {"conflict"}, {"missing"} or {"revoked"}.
+ * Returns {"ok", version, watermark or "", admin permission second or ""}, {"conflict"}, {"missing"} or {"revoked"}.
  */
 export const WRITE_SCRIPT = luaScript(`
 local mode = ARGV[1]
@@ -58,5 +58,5 @@ end
 local entry = {'c', cause, 'v', tostring(version), 'o', ARGV[8], 'f', ARGV[4]}
 if w then entry[#entry + 1] = 'w'; entry[#entry + 1] = tostring(w) end
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', unpack(entry))
-return {'ok', tostring(version), w and tostring(w) or ''}
+return {'ok', tostring(version), w and tostring(w) or '', redis.call('HGET', KEYS[1], 'ap_at') or ''}
 `);

@@ -24,12 +24,12 @@ describe.skipIf(!hasRedisServer)("redis events: the stream read from each instan
     await c.connect();
     return c;
   };
-  const reader = async (instanceId: string, overrides: Partial<RedisSettings> = {}) => {
+  const reader = async (instanceId: string, overrides: Partial<RedisSettings> = {}, now = () => clock) => {
     const s = { ...settings, ...overrides };
     const c = await client(`rg-${instanceId}`);
     const r = await client(`rg-${instanceId}-events`, 1000);
     const store = createRedisParticipantStore({ client: c, settings: s, instanceId });
-    const events = createRedisEvents({ reader: r, client: c, store, settings: s, instanceId, log: silentLogger, now: () => clock });
+    const events = createRedisEvents({ reader: r, client: c, store, settings: s, instanceId, log: silentLogger, now });
     const all: ParticipantEvent[] = [];
     const revocations: RevocationNotice[] = [];
     events.subscribeAll((e) => all.push(e));
@@ -137,6 +137,19 @@ describe.skipIf(!hasRedisServer)("redis events: the stream read from each instan
     expect(b.events.fresh()).toBe(true);
     clock += 2000;
     expect(b.events.fresh()).toBe(false);
+  });
+
+  it("with max staleness 0, is fresh only while its blocking read is on a live connection", async () => {
+    const b = await reader("b", { maxStalenessMs: 0 }, () => performance.now());
+    b.events.run();
+    await vi.waitFor(() => expect(b.events.fresh()).toBe(true), WAIT);
+    redis.pause();
+    try {
+      await vi.waitFor(() => expect(b.events.fresh()).toBe(false), WAIT);
+    } finally {
+      redis.resume();
+    }
+    await vi.waitFor(() => expect(b.events.fresh()).toBe(true), WAIT);
   });
 
   it("re-claims the layout after Redis was wiped and resyncs, keeping watermarks it learned", async () => {
