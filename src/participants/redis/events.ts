@@ -104,6 +104,8 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
   let lastCheckAt = -Infinity;
   // Entries the stream had added up to the cursor (XINFO entries-added), to tell a trimmed head from a quiet stream.
   let consumed = 0;
+  // Every watermark this instance has seen, to write back if Redis loses data (bounded like the live index).
+  const known = new Map<string, { room: string; identity: string; through: number }>();
 
   const call = (listener: EventListener, event: ParticipantEvent): void => {
     try {
@@ -125,7 +127,13 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     }
     for (const l of [...all]) call(l, event);
   };
+  const remember = (room: string, identity: string, through: number): void => {
+    const k = participantKey(room, identity);
+    const cur = known.get(k);
+    if (!cur || cur.through < through) known.set(k, { room, identity, through });
+  };
   const deliverRevocation = (room: string, identity: string, revokedThrough: number): void => {
+    remember(room, identity, revokedThrough);
     for (const l of [...revocations]) {
       try {
         l({ room, identity, revokedThrough });
@@ -199,7 +207,8 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     // Trimming (MAXLEN) removes from the head and, on Redis 7.0, leaves max-deleted-entry-id alone: entries
     // were lost when more were added after the cursor than the stream still holds after it.
     const headTrimmed = (p.first === undefined || compareIds(p.first, cursor!) > 0) && p.added - consumed > p.length;
-    const gap = p.epoch !== epoch || headTrimmed || compareIds(p.maxDeleted, cursor!) > 0 || compareIds(p.last, cursor!) < 0;
+    const lost = p.epoch !== epoch || compareIds(p.last, cursor!) < 0;
+    const gap = lost || headTrimmed || compareIds(p.maxDeleted, cursor!) > 0;
     if (!gap) return;
     log.warn("redis event stream has a gap (trimmed past this instance, or Redis lost data); resyncing from state", { epochChanged: p.epoch !== epoch });
     if (p.epoch === null) {
@@ -210,6 +219,11 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     } else epoch = p.epoch;
     cursor = p.last;
     consumed = p.added;
+    // Watermarks form a max-register: writing back what this instance saw can never lower one.
+    if (lost && known.size > 0) {
+      log.error("Redis lost data (wiped, replaced or rolled back); re-asserting the revocations this instance knows", { count: known.size });
+      for (const w of [...known.values()]) await store.revoke(w.room, w.identity, w.through);
+    }
     await resync();
   };
 
@@ -285,6 +299,7 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     },
     // The write script already appended the change to the stream; only this process's listeners remain.
     async publish(event) {
+      if (event.revokedThrough !== undefined) remember(event.participant.room, event.participant.identity, event.revokedThrough);
       deliver(event, true);
     },
     subscribe(room, identity, listener) {
