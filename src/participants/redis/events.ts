@@ -242,14 +242,17 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     readStartedAt = lastOkAt;
     const items = reply?.[0]?.[1] ?? [];
     const entries: Entry[] = [];
-    for (const [id, flat] of items) {
-      cursor = id;
-      consumed++;
+    for (const [, flat] of items) {
       const e = parseEntry(flat);
       if (e) entries.push(e);
     }
-    if (items.length >= READ_BATCH) needCheck = true;
+    // The cursor moves only once the batch is applied: a batch whose records could not be read is read again.
     await apply(entries);
+    if (items.length > 0) {
+      cursor = items[items.length - 1]![0];
+      consumed += items.length;
+    }
+    if (items.length >= READ_BATCH) needCheck = true;
   };
 
   reader.on("ready", () => {

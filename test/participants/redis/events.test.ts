@@ -109,6 +109,28 @@ describe.skipIf(!hasRedisServer)("redis events: the stream read from each instan
     expect(b.all.map((e) => e.participant.version)).toContain(2);
   });
 
+  it("reads a batch again when its records could not be read, so a failed read loses nothing", async () => {
+    await redis.command("ACL", "SETUSER", "limited", "on", ">pw", "~*", "&*", "+@all", "-hgetall");
+    await redis.command("ACL", "LOG", "RESET");
+    const limited = { ...settings, url: redis.url.replace("redis://", "redis://limited:pw@") };
+    const c = createRawClient(limited, "rg-limited", silentLogger);
+    const r = createRawClient(settings, "rg-limited-events", silentLogger, 1000);
+    open.push(c, r);
+    await Promise.all([c.connect(), r.connect()]);
+    const store = createRedisParticipantStore({ client: c, settings, instanceId: "limited" });
+    const events = createRedisEvents({ reader: r, client: c, store, settings, instanceId: "limited", log: silentLogger, now: () => clock });
+    stops.push(() => events.stop());
+    const seen: ParticipantEvent[] = [];
+    events.subscribe("r1", "a", (e) => seen.push(e));
+    await events.start();
+    events.run();
+    await writer.join(record("a"), ISSUED);
+    await vi.waitFor(async () => expect(String(await redis.command("ACL", "LOG"))).toContain("hgetall"), WAIT);
+    expect(seen).toEqual([]);
+    await redis.command("ACL", "SETUSER", "limited", "+hgetall");
+    await vi.waitFor(() => expect(seen.map((e) => [e.cause, e.participant.version])).toEqual([["joined", 1]]), WAIT);
+  });
+
   it("resumes from its cursor after its connection is killed, losing nothing", async () => {
     const b = await reader("b");
     const seen: ParticipantEvent[] = [];
