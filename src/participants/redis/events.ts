@@ -117,11 +117,11 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
   const deliver = (event: ParticipantEvent, toWatchers: boolean): void => {
     const watchers = byKey.get(participantKey(event.participant.room, event.participant.identity));
     if (toWatchers && watchers?.size) {
-      let out = event;
+      let out: ParticipantEvent | undefined = event;
       if (event.cause !== "removed" && !event.token && mint) {
         const token = mint(event.participant);
         // No token can be vouched for (stale live state): watchers get nothing rather than an unchecked one.
-        out = token ? { ...event, token } : (undefined as unknown as ParticipantEvent);
+        out = token ? { ...event, token } : undefined;
       }
       if (out) for (const l of [...watchers]) call(l, out);
     }
