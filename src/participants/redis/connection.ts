@@ -121,14 +121,18 @@ export interface ServerCheck {
 
 /**
  * Checks a server roomgate is about to rely on: Cluster mode is refused (every write touches
- * one participant's keys, the watermark hash and the event stream in one script), so is an
- * eviction policy that could drop a watermark; AOF off only warns.
+ * one participant's keys, the watermark hash and the event stream in one script), so are a
+ * replica (it refuses writes) and an eviction policy that could drop a watermark; AOF off only warns.
  */
 export async function checkServer(client: RawClient): Promise<ServerCheck> {
   const warnings: string[] = [];
   const cluster = String(await client.sendCommand(["INFO", "cluster"]));
   if (infoField(cluster, "cluster_enabled") === "1") {
     return { refuse: "Redis Cluster is not supported: point redis_url at a standalone or Sentinel-managed primary", warnings };
+  }
+  const replication = String(await client.sendCommand(["INFO", "replication"]));
+  if (infoField(replication, "role") === "slave") {
+    return { refuse: "redis_url points at a read-only replica: point it at the primary (or an address that follows it)", warnings };
   }
   const memory = String(await client.sendCommand(["INFO", "memory"]));
   const policy = infoField(memory, "maxmemory_policy") ?? "noeviction";

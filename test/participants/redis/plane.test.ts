@@ -39,6 +39,12 @@ describe.skipIf(!hasRedisServer)("redis plane: start-up checks and health", () =
     await expect(plane(redis).start()).rejects.toThrow("Redis Cluster is not supported: point redis_url at a standalone or Sentinel-managed primary");
   });
 
+  it("refuses a read-only replica at start", async () => {
+    const primary = await redisWith();
+    const replica = await redisWith(["--replicaof", "127.0.0.1", String(primary.port)]);
+    await expect(plane(replica).start()).rejects.toThrow("redis_url points at a read-only replica");
+  });
+
   it("refuses an eviction policy at start; one set later turns ParticipantService NOT_SERVING with an error line until fixed", async () => {
     const redis = await redisWith(["--maxmemory-policy", "allkeys-lru"]);
     await expect(plane(redis).start()).rejects.toThrow(/maxmemory-policy is allkeys-lru/);
