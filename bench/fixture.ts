@@ -8,6 +8,7 @@ import { hashCredential, parseCredentialHash } from "../src/core/credentials.js"
 import { createKeyRing } from "../src/core/keys.js";
 import { silentLogger } from "../src/log.js";
 import { DEFAULT_PARTICIPANT_SETTINGS, type ParticipantSettings } from "../src/config/server-config.js";
+import { REDIS_DEFAULTS } from "../src/participants/redis/connection.js";
 import { startServer, type RunningServer } from "../src/server.js";
 import { CreateTokenRequestSchema, Grant, VerifyTokenRequestSchema } from "../gen/roomgate/v1/token_service_pb.js";
 import { testConfig } from "../test/support/token-server.js";
@@ -33,9 +34,11 @@ export interface BenchServerOptions {
   metrics?: boolean;
   /** Participant settings over the defaults (watch limits for the stalled-stream measurement). */
   participants?: Partial<ParticipantSettings>;
+  /** Participants on this Redis instead of the embedded store. */
+  redisUrl?: string;
 }
 
-/** Starts roomgate on loopback with random ports and a throwaway data directory. */
+/** Starts roomgate on loopback with random ports and a throwaway data directory, or on Redis when `redisUrl` is given. */
 export async function startBenchServer(opts: BenchServerOptions = {}): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "roomgate-bench-"));
   const config = testConfig(dataDir, {
@@ -43,6 +46,7 @@ export async function startBenchServer(opts: BenchServerOptions = {}): Promise<B
     clients: [parseCredentialHash("bench", hashCredential(BENCH_CLIENT_CREDENTIAL))],
     participants: { ...DEFAULT_PARTICIPANT_SETTINGS, ...opts.participants },
     ...(opts.metrics !== undefined && { metrics: opts.metrics }),
+    ...(opts.redisUrl !== undefined && { redisUrl: opts.redisUrl, redis: { ...REDIS_DEFAULTS, url: opts.redisUrl } }),
   });
   const keyRing = createKeyRing(config.keys.inline);
   const server = await startServer(config, { logger: silentLogger, clock: systemClock, keyRing });

@@ -3,6 +3,7 @@ import { METRICS_OVERHEAD_TARGET, type OverheadRow } from "./metrics-overhead.js
 import type { OperationResult } from "./in-process.js";
 import type { ParticipantResult } from "./participants.js";
 import type { StalledResult } from "./stalled-watch.js";
+import type { RedisBenchResult } from "./redis.js";
 import { fmtMs, fmtPct, fmtRate, fmtRatio, mdTable, verdict } from "./stats.js";
 
 /** Everything one `npm run bench` measured, plus how and where. */
@@ -18,11 +19,13 @@ export interface BenchReport {
   stalled: StalledResult | { unavailable: string };
   /** VerifyToken with metrics on against metrics off (absent when that section did not run). */
   metricsOverhead?: OverheadRow[] | { unavailable: string };
+  redis: RedisBenchResult | { unavailable: string };
 }
 
 /** Target thresholds (issues 4, 7 and 10). */
 export const TARGETS = {
   vsSdk: 4, vsFloor: 0.5, vsHealth: 0.67, vsHealthStretch: 0.8, vsBare: 0.7, pushP99Ms: 20, rssMb: 300, stalledRssMb: 100, stalledHealthP99Ms: 50,
+  redisPushP99Ms: 20, revokeP99Ms: 50,
 } as const;
 
 function inProcessSection(ops: OperationResult[]): string {
@@ -99,6 +102,24 @@ export function metricsSection(rows: OverheadRow[] | { unavailable: string }): s
   );
 }
 
+function redisSection(r: BenchReport["redis"]): string {
+  if ("unavailable" in r) return `Not available: ${r.unavailable}`;
+  const u = r.update;
+  return [
+    mdTable(["measure", "value", "target"], [
+      [`update on A → pushed token on B, ${r.push.watched} watched on B, ${r.push.updates} updates`, `p50 ${fmtMs(r.push.p50)} ms, p99 ${fmtMs(r.push.p99)} ms`,
+        `p99 ≤ ${TARGETS.redisPushP99Ms} ms: ${verdict(r.push.p99 <= TARGETS.redisPushP99Ms)}`],
+      [`RemoveParticipant(revoke) acknowledged on A → VerifyToken refused on B, ${r.revocation.count} revocations`,
+        `p50 ${fmtMs(r.revocation.p50)} ms, p99 ${fmtMs(r.revocation.p99)} ms`, `p99 ≤ ${TARGETS.revokeP99Ms} ms: ${verdict(r.revocation.p99 <= TARGETS.revokeP99Ms)}`],
+      [`UpdateParticipant, ${u.concurrency} in flight, Redis (appendfsync always)`, `${fmtRate(u.redis.rps)} calls/s, p50 ${fmtMs(u.redis.p50)} ms, p99 ${fmtMs(u.redis.p99)} ms`, ""],
+      [`UpdateParticipant, ${u.concurrency} in flight, SQLite`, `${fmtRate(u.sqlite.rps)} calls/s, p50 ${fmtMs(u.sqlite.p50)} ms, p99 ${fmtMs(u.sqlite.p99)} ms`, ""],
+    ]),
+    "",
+    "unavailable" in r.verify ? `VerifyToken comparison not available: ${r.verify.unavailable}` : mdTable(["VerifyToken (gRPC, h2load)", "in flight", "calls/s (median)", "÷ SQLite mode", "server CPU µs/call"],
+      r.verify.map((v) => [v.name, String(v.concurrency), fmtRate(v.rps), fmtPct(v.vsBaseline), v.serverCpuUs.toFixed(0)])),
+  ].join("\n");
+}
+
 /** The measured tables as markdown (the prose around them lives in BENCHMARKS.md). */
 export function renderReport(r: BenchReport): string {
   return [
@@ -131,5 +152,9 @@ export function renderReport(r: BenchReport): string {
       metricsSection(r.metricsOverhead),
       "",
     ] : []),
+    "### Several instances on one Redis (two server processes; Redis started by the bench, appendonly yes, appendfsync always)",
+    "",
+    redisSection(r.redis),
+    "",
   ].join("\n");
 }

@@ -4,9 +4,11 @@ import { runGrpcLoad, type LoadOptions } from "./grpc-load.js";
 import { runInProcess } from "./in-process.js";
 import { runMetricsOverhead, type OverheadOptions } from "./metrics-overhead.js";
 import { runParticipants, type ParticipantOptions } from "./participants.js";
+import { runRedisBench, type RedisBenchOptions } from "./redis.js";
 import { metricsSection, renderReport, type BenchReport } from "./report.js";
 import { runStalledWatch, type StalledOptions } from "./stalled-watch.js";
 import { runTwirpLoad } from "./twirp-load.js";
+import { hasRedisServer } from "../test/support/redis-server.js";
 
 // Markers in BENCHMARKS.md between which the measured tables are replaced on each full run.
 const BEGIN = "<!-- bench:begin -->";
@@ -23,6 +25,11 @@ const FULL = {
   // Issue 7's repro: 300 never-reading streams on a participant with 400 KB of metadata.
   stalled: { streams: 300, metadataBytes: 400_000, streamsPerConnection: 100, batch: 10 } satisfies StalledOptions,
   metrics: { concurrencies: [64], rounds: 9, callsPerRun: 20_000 } satisfies OverheadOptions,
+  redis: {
+    watched: 1000, updates: 1000, revocations: 300,
+    throughput: { concurrency: 16, total: 20_000, maxMs: 5000 },
+    verify: { inFlight: 64, rounds: 5, requests: 20_000 },
+  } satisfies RedisBenchOptions as RedisBenchOptions,
 };
 
 // Tiny counts: every code path runs, so CI catches a bench that no longer works; no figure means anything.
@@ -32,6 +39,10 @@ const QUICK: typeof FULL = {
   participants: { watched: 10, updates: 10, updateConcurrency: 1, throughput: { concurrency: 2, total: 20, maxMs: 2000 }, registered: 50 },
   stalled: { streams: 10, metadataBytes: 400_000, streamsPerConnection: 5, batch: 2 },
   metrics: { concurrencies: [4], rounds: 2, callsPerRun: 40 },
+  redis: {
+    watched: 10, updates: 10, revocations: 3, throughput: { concurrency: 2, total: 20, maxMs: 2000 },
+    verify: { inFlight: 4, rounds: 1, requests: 200 },
+  },
 };
 
 function machine(): string {
@@ -76,6 +87,7 @@ async function main(): Promise<void> {
     twirp: { unavailable: "not run" },
     participants: { unavailable: "not run" },
     stalled: { unavailable: "not run" },
+    redis: { unavailable: "not run" },
   };
   step("in-process sign and verify");
   report.inProcess = await runInProcess(sizes.inProcess);
@@ -90,6 +102,8 @@ async function main(): Promise<void> {
   report.stalled = await runStalledWatch(sizes.stalled);
   step("metrics overhead");
   report.metricsOverhead = await runMetricsOverhead(sizes.metrics);
+  step("several instances on Redis");
+  report.redis = hasRedisServer ? await runRedisBench(sizes.redis) : { unavailable: "redis-server is not installed" };
   const tables = renderReport(report);
   process.stdout.write(`${tables}\n`);
   if (!out) return;

@@ -17,6 +17,8 @@ import { createInProcessEvents } from "./participants/events.js";
 import type { CommitStats } from "./participants/group-commit.js";
 import { createParticipantRegistry } from "./participants/registry.js";
 import type { ParticipantStore } from "./participants/store.js";
+import { createRedisPlane, REDIS_UPDATE_ATTEMPTS } from "./participants/redis/plane.js";
+import { followStoreHealth } from "./participants/redis/server-glue.js";
 import { systemTimers, type Timers } from "./participants/timers.js";
 import { createParticipantService } from "./services/participant-service.js";
 import { createRoomServiceCompat } from "./services/room-service-compat.js";
@@ -67,9 +69,13 @@ export interface ServerDeps {
   storeBusyTimeoutMs?: number;
   /** A participant store to use instead of the embedded SQLite one (roomgate/testing passes an in-memory store); the server closes it. */
   participantStore?: ParticipantStore;
+  /** Monotonic milliseconds for the Redis staleness bound (default performance.now). */
+  monotonicNow?: () => number;
 }
 
-const SERVICE_NAMES = ["roomgate.v1.TokenService", "roomgate.v1.ParticipantService", "livekit.RoomService"];
+const PARTICIPANT_SERVICE = "roomgate.v1.ParticipantService";
+const ROOM_SERVICE = "livekit.RoomService";
+const SERVICE_NAMES = ["roomgate.v1.TokenService", PARTICIPANT_SERVICE, ROOM_SERVICE];
 
 // Imported only when used: better-sqlite3 is a native module, and roomgate/testing (in-memory store) must load none.
 async function openSqliteStore(cfg: ServerConfig, deps: ServerDeps): Promise<ParticipantStore> {
@@ -100,18 +106,25 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   setMaxListeners(0, shutdown.signal);
   const keys = createKeyProvider(deps.keyRing);
   let audit: AuditLog = disabledAuditLog;
-  // Participant plane: embedded store in the data directory, in-process fan-out, registry whose live state the verifier consults.
-  const participantStore = deps.participantStore ?? (await openSqliteStore(cfg, deps));
+  // Participant plane: an injected store, the embedded SQLite store with in-process fan-out, or Redis shared by
+  // several instances; the registry's live state is what the verifier consults.
+  const redis = !deps.participantStore && cfg.redis ? createRedisPlane(cfg.redis, log, deps.monotonicNow ?? (() => performance.now())) : undefined;
+  const participantStore = deps.participantStore ?? redis?.store ?? (await openSqliteStore(cfg, deps));
   const registry = createParticipantRegistry({
-    store: participantStore, events: createInProcessEvents(log), keys, clock: deps.clock,
-    timers: deps.timers ?? systemTimers, settings: cfg.participants, log,
+    store: participantStore, events: redis?.events ?? createInProcessEvents(log), keys, clock: deps.clock,
+    timers: deps.timers ?? systemTimers, settings: cfg.participants, log, ...(redis && { maxUpdateAttempts: REDIS_UPDATE_ATTEMPTS }),
   });
+  const liveState = redis ? redis.guard(registry.liveState) : registry.liveState;
   const closeParticipants = async (): Promise<void> => {
     registry.stop();
-    await participantStore.close();
+    if (redis) await redis.close();
+    else await participantStore.close();
     audit.close();
   };
-  await registry.start().catch(async (err: unknown) => {
+  const starting = redis
+    ? redis.start(registry)
+    : registry.start();
+  await starting.catch(async (err: unknown) => {
     await closeParticipants();
     throw err;
   });
@@ -127,7 +140,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
       throw new Error(`cannot open audit log ${cfg.auditLog}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
-  const verifier = createTokenVerifier({ keys, clock: deps.clock, policy: cfg.policy, live: registry.liveState });
+  const verifier = createTokenVerifier({ keys, clock: deps.clock, policy: cfg.policy, live: liveState });
   const clients = createClientHolder(cfg.clients);
   const metrics: Metrics | undefined = cfg.metrics === false ? undefined : createMetrics({
     participantsActive: () => participantStore.countActive?.() ?? Promise.reject(new Error("the store cannot count participants")),
@@ -157,6 +170,8 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   addGrpcService(grpcServer, RoomService, instrument(RoomService, roomServiceCompat, "grpc"), adapterDeps);
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICE_NAMES.map((n) => [n, "SERVING"])]));
   health.addToServer(grpcServer);
+  // ParticipantService follows the store; "" and TokenService stay SERVING (CreateToken needs no store).
+  const healthTimers = redis ? [PARTICIPANT_SERVICE, ROOM_SERVICE].map((name) => followStoreHealth(health, name, () => redis.serving())) : [];
   new ReflectionService(
     reflectionPackageDefinition(file_roomgate_v1_token_service, file_roomgate_v1_participant_service, file_livekit_room_service, file_health_v1_health),
   ).addToServer(grpcServer);
@@ -229,6 +244,7 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000): Promise<void> => {
     closing ??= (async () => {
+      for (const t of healthTimers) clearInterval(t);
       for (const n of ["", ...SERVICE_NAMES]) health.setStatus(n, "NOT_SERVING");
       shutdown.abort();
       grpcListener.close();

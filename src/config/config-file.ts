@@ -49,6 +49,10 @@ export interface FileConfig {
   httpAddr?: string;
   dataDir?: string;
   redisUrl?: string;
+  redisKeyPrefix?: string;
+  redisTimeoutMs?: number;
+  redisMaxStalenessMs?: number;
+  redisStreamMaxLen?: number;
   keys?: Map<string, string>;
   keyFile?: string;
   defaultKey?: string;
@@ -83,6 +87,16 @@ const seconds =
       throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be whole seconds, at least ${min}s`);
     }
     return ms / 1000;
+  };
+
+// Redis bounds are shorter than a second in tests and in tight deployments, so they keep milliseconds.
+const millis =
+  (min: number): Reader<number> =>
+  (src, e, path) => {
+    const ms = isScalar(e.value) && typeof e.value.value === "string" ? parseDuration(e.value.value) : undefined;
+    if (ms === undefined) throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be a duration like "2s" or "500ms"`);
+    if (!Number.isSafeInteger(ms) || ms < min) throw new ConfigError(`${src.where(e.keyNode)}: ${path} must be whole milliseconds, at least ${min}ms`);
+    return ms;
   };
 
 const bytes: Reader<number> = (src, e, path) => {
@@ -183,6 +197,10 @@ const TOP = {
   http_addr: text,
   data_dir: text,
   redis_url: text,
+  redis_key_prefix: text,
+  redis_timeout: millis(1),
+  redis_max_staleness: millis(0),
+  redis_stream_max_len: bytes,
   keys,
   key_file: text,
   default_key: text,
@@ -216,6 +234,10 @@ export function parseConfigFile(textContent: string, fileName: string): FileConf
     httpAddr: p.http_addr,
     dataDir: p.data_dir,
     redisUrl: p.redis_url,
+    redisKeyPrefix: p.redis_key_prefix,
+    redisTimeoutMs: p.redis_timeout,
+    redisMaxStalenessMs: p.redis_max_staleness,
+    redisStreamMaxLen: p.redis_stream_max_len,
     keys: p.keys,
     keyFile: p.key_file,
     defaultKey: p.default_key,

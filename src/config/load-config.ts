@@ -7,6 +7,7 @@ import { parseKeysEnv, readKeyFile, type ReadFile } from "./key-file.js";
 import { DEFAULT_CONNECTION_SETTINGS, DEFAULT_PARTICIPANT_SETTINGS, type ConnectionSettings, type KeySources, type ServerConfig } from "./server-config.js";
 import { hostOf, isLoopbackHost } from "../transport/host-port.js";
 import { isLogLevel } from "./values.js";
+import { REDIS_DEFAULTS } from "../participants/redis/connection.js";
 
 /** Environment variables as the entry point read them. */
 export type Env = Record<string, string | undefined>;
@@ -171,6 +172,21 @@ function keySourcesOf(file: FileConfig, env: Env, dev: boolean): KeySources {
   return keys;
 }
 
+/** Checks a Redis URL's form; the server is contacted only at start-up. Cluster is refused there (it needs a connection). */
+function redisUrlOf([value, origin]: [string, string]): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new ConfigError(`${origin} is not a URL; expected redis://[user:password@]host[:port][/db] or rediss://…`);
+  }
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:") {
+    throw new ConfigError(`${origin} must start with redis:// or rediss:// (Redis Cluster is not supported; use a standalone or Sentinel-managed primary)`);
+  }
+  if (!u.hostname) throw new ConfigError(`${origin} names no host`);
+  return value;
+}
+
 // Room a request needs besides its token (framing, other fields).
 const REQUEST_HEADROOM_BYTES = 64 * 1024;
 
@@ -232,7 +248,12 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     [file.httpAddr, fileOrigin("http_addr")],
     [dev ? CONFIG_DEFAULTS.devHttpAddr : CONFIG_DEFAULTS.httpAddr, "the default"],
   )!);
-  const redisUrl = flags.redis ?? envValue(env, "ROOMGATE_REDIS_URL") ?? file.redisUrl;
+  const redisChoice = pick([flags.redis, "--redis"], [envValue(env, "ROOMGATE_REDIS_URL"), "ROOMGATE_REDIS_URL"], [file.redisUrl, fileOrigin("redis_url")]);
+  const redisUrl = redisChoice && redisUrlOf(redisChoice);
+  // One store at a time: an explicit data directory next to Redis would silently hold nothing.
+  if (redisUrl !== undefined && flags.data !== undefined) {
+    throw new ConfigError(`--data and ${redisChoice![1]} both choose the participant store; give one of them`);
+  }
 
   const levelChoice = pick([envValue(env, "ROOMGATE_LOG_LEVEL"), "ROOMGATE_LOG_LEVEL"], [file.logLevel, fileOrigin("log_level")]);
   if (levelChoice && !isLogLevel(levelChoice[0])) throw new ConfigError(`${levelChoice[1]} must be one of debug, info, warn, error`);
@@ -301,7 +322,16 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     maxRequestBytes,
     connections: connectionSettings(file.connections),
   };
-  if (redisUrl !== undefined) config.redisUrl = redisUrl;
+  if (redisUrl !== undefined) {
+    config.redisUrl = redisUrl;
+    config.redis = {
+      url: redisUrl,
+      keyPrefix: file.redisKeyPrefix ?? REDIS_DEFAULTS.keyPrefix,
+      timeoutMs: file.redisTimeoutMs ?? REDIS_DEFAULTS.timeoutMs,
+      maxStalenessMs: file.redisMaxStalenessMs ?? REDIS_DEFAULTS.maxStalenessMs,
+      streamMaxLen: file.redisStreamMaxLen ?? REDIS_DEFAULTS.streamMaxLen,
+    };
+  }
   const auditLog = flags.auditLog ?? envValue(env, "ROOMGATE_AUDIT_LOG") ?? file.auditLog;
   if (auditLog !== undefined) config.auditLog = auditLog;
   if (file.auditFsync !== undefined) config.auditFsync = file.auditFsync;

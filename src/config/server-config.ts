@@ -1,3 +1,4 @@
+import type { RedisSettings } from "../participants/redis/connection.js";
 import type { ClientCredential } from "../core/credentials.js";
 import type { TokenPolicy } from "../core/jwt.js";
 import type { MintLimits } from "../core/minting.js";
@@ -86,8 +87,10 @@ export interface ServerConfig {
   httpAddr: string;
   /** Directory of the embedded store. */
   dataDir: string;
-  /** Redis URL for shared state across processes (not supported yet). */
+  /** Redis URL for shared state across instances; when set, `redis` holds the resolved settings. */
   redisUrl?: string;
+  /** Participants, watermarks and events live in Redis (contract §10) instead of `dataDir`. */
+  redis?: RedisSettings;
   keys: KeySources;
   /** The config file the settings were read from, if any; SIGHUP re-reads its `clients`. */
   configFile?: string;

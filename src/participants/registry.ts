@@ -27,6 +27,8 @@ export interface ParticipantRegistryDeps {
   timers: Timers;
   settings: ParticipantSettings;
   log?: Logger;
+  /** Optimistic attempts per update before store_unavailable (default MAX_UPDATE_ATTEMPTS; a store shared by instances needs more). */
+  maxUpdateAttempts?: number;
 }
 
 /** A participant together with a freshly minted token for it. */
@@ -131,6 +133,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
     index.applyRevocation(room, identity, throughSec);
     hub.revoked(room, identity);
   };
+  const maxAttempts = deps.maxUpdateAttempts ?? MAX_UPDATE_ATTEMPTS;
   let stopTimer: (() => void) | undefined;
   let unsubscribeAll: Unsubscribe | undefined;
   let unsubscribeRevocations: Unsubscribe | undefined;
@@ -212,7 +215,8 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       checkUpdateLimits(changes, settings.limits);
       requireKey(room, identity);
       ready();
-      for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      // One cycle per participant at a time in this process: only other instances can conflict.
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
         const cur = await activeOrThrow(room, identity);
         const next = applyUpdate(cur, changes, clock.nowMs());
         // LiveKit fires no claims change when nothing changed; neither a write nor a token.
@@ -224,7 +228,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
         await publish({ cause: "updated", participant: res.record });
         return res.record;
       }
-      log.warn("participant update gave up after conflicts", { room, identity, attempts: MAX_UPDATE_ATTEMPTS });
+      log.warn("participant update gave up after conflicts", { room, identity, attempts: maxAttempts });
       throw new RoomgateError("store_unavailable", { cause: new Error("too many concurrent updates") });
     },
     async get(room, identity) {

@@ -84,11 +84,13 @@ describe("precedence: flags > env > file > defaults", () => {
   it("flags beat env, and --config beats ROOMGATE_CONFIG", () => {
     const env: Env = { ROOMGATE_CONFIG: "missing.yaml", ROOMGATE_GRPC_ADDR: "10.0.0.2:1", ROOMGATE_DATA_DIR: "/env", ROOMGATE_REDIS_URL: "redis://env" };
     const c = load({
-      flags: { config: "c.yaml", grpcAddr: "10.0.0.3:1", httpAddr: "10.0.0.3:2", data: "/flag", redis: "redis://flag" },
+      flags: { config: "c.yaml", grpcAddr: "10.0.0.3:1", httpAddr: "10.0.0.3:2", redis: "redis://flag" },
       env,
       files: { "c.yaml": file },
     });
-    expect(c).toMatchObject({ grpcAddr: "10.0.0.3:1", httpAddr: "10.0.0.3:2", dataDir: "/flag", redisUrl: "redis://flag" });
+    expect(c).toMatchObject({ grpcAddr: "10.0.0.3:1", httpAddr: "10.0.0.3:2", redisUrl: "redis://flag" });
+    const d = load({ flags: { config: "c.yaml", data: "/flag" }, env: { ...env, ROOMGATE_REDIS_URL: undefined }, files: { "c.yaml": file.replace("redis_url: redis://file\n", "") } });
+    expect(d.dataDir).toBe("/flag");
   });
 
   it("treats empty environment variables as unset", () => {

@@ -178,6 +178,23 @@ describe("registry: update", () => {
     expect(results.map((r) => r.status)).toEqual(["conflict", "ok"]);
   });
 
+  it("runs updates of different participants concurrently", async () => {
+    const h = await harness();
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("b")));
+    let inFlight = 0;
+    let most = 0;
+    const original = h.store.update.bind(h.store);
+    vi.spyOn(h.store, "update").mockImplementation(async (next, expected) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 10));
+      inFlight--;
+      return original(next, expected);
+    });
+    await Promise.all([h.registry.update("r1", "a", { metadata: "1" }), h.registry.update("r1", "b", { metadata: "2" })]);
+    expect(most).toBe(2);
+  });
+
   it("gives up with store_unavailable when every attempt conflicts", async () => {
     const store = createMemoryParticipantStore();
     const update = vi.spyOn(store, "update").mockResolvedValue({ status: "conflict" });

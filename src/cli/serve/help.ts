@@ -11,7 +11,8 @@ Flags:
   --http-addr HOST:PORT  Twirp address (env ROOMGATE_HTTP_ADDR; default 0.0.0.0:7891, --dev 127.0.0.1:7891)
   --data DIR             data directory (env ROOMGATE_DATA_DIR; default ./data); one server per
                          directory: a second one on it exits 1
-  --redis URL            shared Redis state (not supported yet)
+  --redis URL            share participants with other instances through Redis (redis:// or rediss://;
+                         env ROOMGATE_REDIS_URL; not with --data)
   --audit-log PATH       audit log of every access decision, "-" for stdout (env ROOMGATE_AUDIT_LOG;
                          default none); a line that cannot be written refuses the change
   -h, --help             show this help

@@ -1,7 +1,7 @@
 import { loadKeyRing, loadServerConfig, reloadCredentials } from "../../config/load-config.js";
 import { createLogger, type LogDestination, type Logger } from "../../log.js";
 import { parseFlags } from "../args.js";
-import { usageError, type CliContext, type RunningServer, type SignalName } from "../context.js";
+import { type CliContext, type RunningServer, type SignalName } from "../context.js";
 import { SERVE_HELP } from "./help.js";
 
 const OPTIONS = {
@@ -14,8 +14,6 @@ const OPTIONS = {
   "audit-log": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-const REDIS_UNSUPPORTED = "Redis is not supported yet: roomgate runs as one process with its embedded store";
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -56,7 +54,6 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     ctx.stdout(SERVE_HELP);
     return 0;
   }
-  if (f.redis !== undefined) throw usageError(REDIS_UNSUPPORTED, "serve");
   const flags = {
     ...(f.dev ? { dev: true } : {}),
     ...(f.config !== undefined ? { config: f.config } : {}),
@@ -64,6 +61,7 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     ...(f["http-addr"] !== undefined ? { httpAddr: f["http-addr"] } : {}),
     ...(f.data !== undefined ? { data: f.data } : {}),
     ...(f["audit-log"] !== undefined ? { auditLog: f["audit-log"] } : {}),
+    ...(f.redis !== undefined ? { redis: f.redis } : {}),
   };
   const dest: LogDestination = ctx.logFd !== undefined ? { fd: ctx.logFd } : { write: ctx.stderr };
   // Contract §15: serve's failures to start are JSON lines on stderr too, before the configured level is known.
@@ -87,10 +85,6 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
       ctx.stderr(`roomgate: could not remove ${throwAwayDir}: ${errorText(err)}\n`);
     }
   };
-  if (config.redisUrl !== undefined) {
-    dropThrowAwayDir();
-    throw usageError(`${REDIS_UNSUPPORTED} (unset ROOMGATE_REDIS_URL / redis_url)`, "serve");
-  }
 
   const log = createLogger({ level: config.logLevel, now: () => ctx.clock.nowMs(), ...dest });
   let server: RunningServer;
@@ -130,7 +124,7 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     // npx/npm run do not pass a SIGTERM on to this process; their exit orphans it, which is the same request.
     if (ctx.onOrphaned) unsubscribe.push(ctx.onOrphaned(() => shutdown("parent exited")));
     // Logged only once the handlers are in place, so whoever waits for this line may signal at once.
-    log.info("serving", { pid: ctx.pid, dataDir: config.dataDir, apiKeys: server.keys.current().apiKeys });
+    log.info("serving", { pid: ctx.pid, ...(config.redis ? { store: "redis", redisKeyPrefix: config.redis.keyPrefix } : { dataDir: config.dataDir }), apiKeys: server.keys.current().apiKeys });
     if (config.dev) log.warn("dev mode: the well-known dev key and client credential are accepted; never expose this server", { apiKey: "devkey" });
   });
 }

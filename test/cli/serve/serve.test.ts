@@ -184,19 +184,40 @@ describe("serve", () => {
     expect(await done).toBe(0);
   });
 
-  it("--redis is refused with exit 2 before anything starts", async () => {
+  it("--dev --redis starts on Redis with the default Redis settings, never logging the URL's password", async () => {
     const rec = recordingServer();
     const h = harness({ startServer: rec.startServer });
-    expect(await h.run("serve", "--dev", "--redis", "redis://localhost:6379")).toBe(2);
-    expect(h.err()).toContain("Redis is not supported yet");
-    expect(rec.started).toHaveLength(0);
+    const done = h.run("serve", "--dev", "--redis", "redis://user:pw-secret@localhost:6379/2");
+    await settle();
+    expect(rec.started[0]!.config.redis).toEqual({
+      url: "redis://user:pw-secret@localhost:6379/2", keyPrefix: "roomgate:", timeoutMs: 2000, maxStalenessMs: 5000, streamMaxLen: 100_000,
+    });
+    h.signals.get("SIGTERM")!();
+    expect(await done).toBe(0);
+    expect(lines(h.err()).find((l) => l.msg === "serving")).toMatchObject({ store: "redis", redisKeyPrefix: "roomgate:" });
+    expect(h.err()).not.toContain("pw-secret");
   });
 
-  it("a Redis URL from the environment is refused the same way, and the temp dir is dropped", async () => {
-    const h = harness({ env: { ROOMGATE_REDIS_URL: "redis://x" } });
-    expect(await h.run("serve", "--dev")).toBe(2);
-    expect(h.err()).toContain("Redis is not supported yet");
-    expect(h.removed).toEqual(["/tmp/roomgate-dev-test"]);
+  it("reads the Redis URL from ROOMGATE_REDIS_URL and the Redis settings from the config file", async () => {
+    const rec = recordingServer();
+    const files = { "c.yaml": 'redis_key_prefix: "rg-a:"\nredis_timeout: 750ms\nredis_max_staleness: 0s\nredis_stream_max_len: 5000\n' };
+    const h = harness({ startServer: rec.startServer, env: { ROOMGATE_REDIS_URL: "rediss://cache.example:6380" } }, files);
+    const done = h.run("serve", "--dev", "--config", "c.yaml");
+    await settle();
+    expect(rec.started[0]!.config.redis).toEqual({ url: "rediss://cache.example:6380", keyPrefix: "rg-a:", timeoutMs: 750, maxStalenessMs: 0, streamMaxLen: 5000 });
+    h.signals.get("SIGTERM")!();
+    expect(await done).toBe(0);
+  });
+
+  it("refuses --data together with a Redis URL, and a URL that is not redis:// or rediss://, before anything starts", async () => {
+    const rec = recordingServer();
+    const h = harness({ startServer: rec.startServer });
+    expect(await h.run("serve", "--data", "/d", "--redis", "redis://localhost")).toBe(1);
+    expect(h.err()).toContain("--data and --redis both choose the participant store");
+    const e = harness({ startServer: rec.startServer, env: { ROOMGATE_REDIS_URL: "redis+cluster://a:1" } });
+    expect(await e.run("serve", "--dev")).toBe(1);
+    expect(e.err()).toContain("ROOMGATE_REDIS_URL must start with redis:// or rediss:// (Redis Cluster is not supported");
+    expect(rec.started).toHaveLength(0);
   });
 
   it("configuration errors exit 1 with the message as one JSON line on stderr", async () => {

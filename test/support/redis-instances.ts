@@ -1,0 +1,15 @@
+import { REDIS_DEFAULTS, type RedisSettings } from "../../src/participants/redis/connection.js";
+import type { TestRedis } from "./redis-server.js";
+import { startTestServer, type TestServer } from "./token-server.js";
+
+/** Redis settings for tests: the server's URL and bounds short enough to keep outage tests quick. */
+export function testRedisSettings(redis: Pick<TestRedis, "url">, overrides: Partial<RedisSettings> = {}): RedisSettings {
+  return { ...REDIS_DEFAULTS, url: redis.url, timeoutMs: 500, maxStalenessMs: 1500, ...overrides };
+}
+
+/** Starts one roomgate instance (in this process, on loopback) on a test Redis. */
+export function startRedisInstance(redis: Pick<TestRedis, "url">, overrides: Partial<RedisSettings> = {}): Promise<TestServer> {
+  const settings = testRedisSettings(redis, overrides);
+  // The data directory is never opened with Redis; the path only satisfies the config shape.
+  return startTestServer("/nonexistent-roomgate-data", { redisUrl: settings.url, redis: settings });
+}
