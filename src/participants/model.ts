@@ -66,6 +66,13 @@ export function participantKey(room: string, identity: string): string {
   return `${room.length}:${room}${identity}`;
 }
 
+/** The (room, identity) pair a `participantKey` was made from. */
+export function parseParticipantKey(key: string): { room: string; identity: string } {
+  const colon = key.indexOf(":");
+  const end = colon + 1 + Number(key.slice(0, colon));
+  return { room: key.slice(colon + 1, end), identity: key.slice(end) };
+}
+
 /** A deep copy, so stores and callers never share mutable state. */
 export function cloneRecord(r: ParticipantRecord): ParticipantRecord {
   return structuredClone(r);

@@ -1,6 +1,6 @@
 import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { participantKey } from "../../src/participants/model.js";
+import { parseParticipantKey, participantKey } from "../../src/participants/model.js";
 
 describe("participantKey", () => {
   it("separates pairs that concatenate to the same text", () => {
@@ -14,6 +14,7 @@ describe("participantKey", () => {
     fc.assert(
       fc.property(text, text, text, text, (r1, i1, r2, i2) => {
         expect(participantKey(r1, i1)).toBe(participantKey(r1, i1));
+        expect(parseParticipantKey(participantKey(r1, i1))).toEqual({ room: r1, identity: i1 });
         expect(participantKey(r1, i1) === participantKey(r2, i2)).toBe(r1 === r2 && i1 === i2);
       }),
       { numRuns: 500 },

@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { toPermission } from "../../src/core/grants.js";
-import type { ParticipantStore } from "../../src/participants/store.js";
+import type { AdminPermission } from "../../src/participants/model.js";
+import type { ParticipantStore, UpdateResult } from "../../src/participants/store.js";
 import { ISSUED, record, T0_MS } from "./fixtures.js";
+
+// The admin decision as the store recorded it: a store may stamp the second with its own clock (Redis: TIME).
+async function stampedAdmin(res: UpdateResult): Promise<AdminPermission> {
+  if (res.status !== "ok" || !res.record.adminPermission) throw new Error(`the update was not stored with an admin permission: ${res.status}`);
+  return res.record.adminPermission;
+}
 
 /** The behaviour every ParticipantStore implementation must show. */
 export function describeStoreContract(name: string, open: () => Promise<{ store: ParticipantStore; cleanup: () => Promise<void> }>): void {
@@ -75,10 +82,9 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
     it("applies the admin permission to a join whose token was issued at or before the update, with the token's other grant fields", async () => {
       const v1 = await store.join(record("a"), ISSUED);
       const narrowedVideo = { roomJoin: true, room: "r1", canPublish: false, canSubscribe: true, canPublishData: false };
-      const adminPermission = { permission: toPermission(narrowedVideo), atSec: ISSUED + 10 };
-      await store.update({ ...v1, video: narrowedVideo, adminPermission }, 1);
+      const adminPermission = await stampedAdmin(await store.update({ ...v1, video: narrowedVideo, adminPermission: { permission: toPermission(narrowedVideo), atSec: ISSUED + 10 } }, 1));
       await store.remove("r1", "a", { nowMs: T0_MS + 11_000 });
-      const rejoined = await store.join(record("a", { video: { roomJoin: true, room: "r1", canPublish: true, roomAdmin: true } }), ISSUED + 10);
+      const rejoined = await store.join(record("a", { video: { roomJoin: true, room: "r1", canPublish: true, roomAdmin: true } }), adminPermission.atSec);
       expect(rejoined.adminPermission).toEqual(adminPermission);
       expect(rejoined.video.roomAdmin).toBe(true);
       expect(toPermission(rejoined.video)).toEqual(toPermission(narrowedVideo));
@@ -88,13 +94,12 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
     it("starts the session from a join token issued after the update, keeping the update for older tokens", async () => {
       const v1 = await store.join(record("a"), ISSUED);
       const narrowedVideo = { roomJoin: true, room: "r1", canPublish: false };
-      const adminPermission = { permission: toPermission(narrowedVideo), atSec: ISSUED + 10 };
-      await store.update({ ...v1, video: narrowedVideo, adminPermission }, 1);
+      const adminPermission = await stampedAdmin(await store.update({ ...v1, video: narrowedVideo, adminPermission: { permission: toPermission(narrowedVideo), atSec: ISSUED + 10 } }, 1));
       const wide = { roomJoin: true, room: "r1", canPublish: true, canPublishSources: ["camera", "hologram"] };
-      const rejoined = await store.join(record("a", { video: wide }), ISSUED + 11);
+      const rejoined = await store.join(record("a", { video: wide }), adminPermission.atSec + 1);
       expect(rejoined).toMatchObject({ video: wide, adminPermission, version: 3 });
       expect(await store.get("r1", "a")).toEqual(rejoined);
-      expect(await store.loadLiveState()).toEqual([{ room: "r1", identity: "a", version: 3, permission: adminPermission.permission, permissionAtSec: ISSUED + 10 }]);
+      expect(await store.loadLiveState()).toEqual([{ room: "r1", identity: "a", version: 3, permission: adminPermission.permission, permissionAtSec: adminPermission.atSec }]);
     });
 
     it("marks removed, bumps the version and keeps the record readable", async () => {
@@ -148,13 +153,13 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
     it("loads the live state: admin permissions and watermarks, nothing for untouched participants", async () => {
       const a = await store.join(record("a"), ISSUED);
       await store.join(record("b"), ISSUED);
-      await store.update({ ...a, video: { ...a.video, canPublish: false }, adminPermission: { permission: toPermission({ canPublish: false }), atSec: 41 } }, 1);
+      const stamped = await stampedAdmin(await store.update({ ...a, video: { ...a.video, canPublish: false }, adminPermission: { permission: toPermission({ canPublish: false }), atSec: 41 } }, 1));
       await store.revoke("r1", "c", 42);
       await store.join(record("d"), ISSUED);
       await store.remove("r1", "d", { nowMs: T0_MS, revokeThroughSec: 43 });
       const live = (await store.loadLiveState()).sort((x, y) => x.identity.localeCompare(y.identity));
       expect(live).toEqual([
-        { room: "r1", identity: "a", version: 2, permission: toPermission({ canPublish: false }), permissionAtSec: 41 },
+        { room: "r1", identity: "a", version: 2, permission: toPermission({ canPublish: false }), permissionAtSec: stamped.atSec },
         { room: "r1", identity: "c", version: 0, revokedThrough: 42 },
         { room: "r1", identity: "d", version: 2, revokedThrough: 43 },
       ]);

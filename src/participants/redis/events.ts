@@ -1,6 +1,6 @@
 import type { Logger } from "../../log.js";
 import type { EventCause, EventListener, ParticipantEvent, ParticipantEvents, RevocationListener } from "../events.js";
-import { participantKey, type ParticipantRecord } from "../model.js";
+import { parseParticipantKey, participantKey, type ParticipantRecord } from "../model.js";
 import type { ParticipantStore } from "../store.js";
 import type { RawClient, RedisSettings } from "./connection.js";
 import { decodeRecord, E, parseParticipantField, redisKeys, SCHEMA_VERSION } from "./codec.js";
@@ -164,8 +164,7 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     for (const e of live) if (e.version > 0) pairs.set(participantKey(e.room, e.identity), e);
     for (const [k, set] of byKey) {
       if (set.size === 0) continue;
-      const [room, identity] = JSON.parse(k) as [string, string];
-      pairs.set(k, { room, identity });
+      pairs.set(k, parseParticipantKey(k));
     }
     const records = await Promise.all([...pairs.values()].map((p) => store.get(p.room, p.identity)));
     for (const r of records) if (r) deliver({ cause: r.state === "removed" ? "removed" : "updated", participant: r }, true);
