@@ -159,7 +159,16 @@ describe("audit log of a running server", () => {
     expect(await grpcOutcome(calls.update({ room: ROOM, identity: "alice", metadata: "x" }, other))).toEqual({ code: grpc.status.PERMISSION_DENIED, reason: "grant_missing" });
     expect(newLines()).toEqual([{
       time: TIME, instance: INSTANCE, event: "caller.denied", outcome: "denied", reason: "grant_missing", action: "participant.update",
-      room: ROOM, identity: "alice",
+      caller: { identity: "mallory", api_key: API_KEY }, room: ROOM, identity: "alice",
+    }]);
+  });
+
+  it("a valid token without roomJoin is caller.denied grant_missing for participant.join, naming the caller", async () => {
+    const noJoin = sign({ sub: "mallory", video: { roomAdmin: true, room: ROOM } });
+    expect(await grpcOutcome(calls.join(noJoin))).toEqual({ code: grpc.status.PERMISSION_DENIED, reason: "grant_missing" });
+    expect(newLines()).toEqual([{
+      time: TIME, instance: INSTANCE, event: "caller.denied", outcome: "denied", reason: "grant_missing", action: "participant.join",
+      caller: { identity: "mallory", api_key: API_KEY }, room: ROOM, identity: "mallory",
     }]);
   });
 
