@@ -93,3 +93,17 @@ export function policyLimits(policy: MintPolicy | undefined, limits: MintLimits)
   if (max === undefined) return limits;
   return { defaultTtlSeconds: Math.min(limits.defaultTtlSeconds, max), maxTtlSeconds: Math.min(limits.maxTtlSeconds, max) };
 }
+
+/**
+ * policyLimits for a token starting at `notBefore`: under a max_ttl the token
+ * must expire by now plus max_ttl, so a later start spends that lifetime
+ * (else a client could mint a token usable long after its max_ttl by naming a distant not_before).
+ */
+export function policyLimitsFrom(policy: MintPolicy | undefined, limits: MintLimits, nowSec: number, notBefore: number | undefined): MintLimits {
+  const narrowed = policyLimits(policy, limits);
+  const max = policy?.maxTtlSeconds;
+  if (max === undefined || notBefore === undefined || !(notBefore > nowSec)) return narrowed;
+  const left = max - (notBefore - nowSec);
+  if (!(left >= 1)) throw policyDenied("not_before", "is later than this client's max_ttl allows");
+  return { defaultTtlSeconds: Math.min(narrowed.defaultTtlSeconds, left), maxTtlSeconds: Math.min(narrowed.maxTtlSeconds, left) };
+}

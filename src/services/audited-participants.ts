@@ -9,7 +9,7 @@ import { disabledAuditLog, type AuditEvent, type AuditLog } from "../audit/audit
 import { tokenCaller, tokenSha256, updateChanges } from "../audit/audit-fields.js";
 import type { CallContext } from "../transport/call-context.js";
 import { auditDenial, auditedChange } from "./audited.js";
-import { authorizeRoomAdmin } from "./authorization.js";
+import { authenticateCaller, isRoomAdmin } from "./authorization.js";
 import type { TokenVerifier } from "./token-verifier.js";
 
 /** What the audited participant operations need; `audit` and `clock` are optional so tests and tools can leave them out. */
@@ -24,17 +24,22 @@ export interface AuditedParticipantDeps {
 const auditOf = (d: AuditedParticipantDeps): AuditLog => d.audit ?? disabledAuditLog;
 
 /** Room-admin authorization for a participant-changing `action`; a refusal is audited as caller.denied. */
-export function authorizeAdminAudited(d: AuditedParticipantDeps, ctx: CallContext, room: string, identity: string, action: AuditEvent): Promise<VerifiedToken> {
-  return auditDenial(auditOf(d), action, { room, identity }, () => authorizeRoomAdmin(d.verifier, ctx, room));
+export async function authorizeAdminAudited(d: AuditedParticipantDeps, ctx: CallContext, room: string, identity: string, action: AuditEvent): Promise<VerifiedToken> {
+  const audit = auditOf(d);
+  const t = await auditDenial(audit, action, { room, identity }, () => authenticateCaller(d.verifier, ctx));
+  // A verified caller without the grant is named, so the line says who tried.
+  return auditDenial(audit, action, { caller: tokenCaller(t), room, identity }, () => {
+    if (!isRoomAdmin(t, room)) throw grantMissing("roomAdmin", room);
+    return t;
+  });
 }
 
 /** JoinRoom: verifies the join token (a refusal is caller.denied), audits the join, then registers it. */
 export async function auditedJoin(d: AuditedParticipantDeps, token: string): Promise<ParticipantWithToken> {
   const audit = auditOf(d);
-  const t = await auditDenial(audit, "participant.join", {}, async () => {
-    const verified = (await d.verifier.verify(token)).token;
-    if (!verified.grants.video?.roomJoin) throw grantMissing("roomJoin");
-    return verified;
+  const t = await auditDenial(audit, "participant.join", {}, async () => (await d.verifier.verify(token)).token);
+  await auditDenial(audit, "participant.join", { caller: tokenCaller(t), ...(t.grants.video?.room !== undefined && { room: t.grants.video.room }), identity: t.identity }, () => {
+    if (!t.grants.video?.roomJoin) throw grantMissing("roomJoin");
   });
   const room = t.grants.video?.room ?? "";
   return auditedChange(

@@ -1,5 +1,5 @@
 import { asRoomgateError, type Reason } from "../core/errors.js";
-import type { AuditEntry, AuditEvent, AuditLog } from "../audit/audit-log.js";
+import type { AuditCaller, AuditEntry, AuditEvent, AuditLog } from "../audit/audit-log.js";
 
 // Failures that are the caller's fault in proving who it is or what it may do: audited as caller.denied.
 const DENIALS = new Set<Reason>([
@@ -14,9 +14,9 @@ export function isDenial(err: unknown): boolean {
 
 /**
  * Runs an authorization step; when it refuses the caller, writes a
- * `caller.denied` line for `action` (room and identity when known) and rethrows.
+ * `caller.denied` line for `action` (caller, room and identity when known) and rethrows.
  */
-export async function auditDenial<T>(audit: AuditLog, action: AuditEvent, at: { room?: string; identity?: string }, step: () => Promise<T> | T): Promise<T> {
+export async function auditDenial<T>(audit: AuditLog, action: AuditEvent, at: { caller?: AuditCaller; room?: string; identity?: string }, step: () => Promise<T> | T): Promise<T> {
   try {
     return await step();
   } catch (err) {

@@ -5,7 +5,7 @@ import { invalidArgument, RoomgateError, tokenError } from "../core/errors.js";
 import { signingKey, type KeyProvider } from "../core/keys.js";
 import { mintToken, type MintLimits, type MintRequest } from "../core/minting.js";
 import { effectiveGrantNames } from "../core/effective-grants.js";
-import { checkMintPolicy, policyApiKey, policyLimits } from "../core/mint-policy.js";
+import { checkMintPolicy, policyApiKey, policyLimitsFrom } from "../core/mint-policy.js";
 import { disabledAuditLog, type AuditLog } from "../audit/audit-log.js";
 import { rfc3339, tokenSha256 } from "../audit/audit-fields.js";
 import { denied } from "./audited.js";
@@ -84,10 +84,14 @@ export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenS
       const grants = claimsFromProto(req.claims);
       const at = { caller, ...(grants.video?.room !== undefined && { room: grants.video.room }), ...(grants.identity !== undefined && { identity: grants.identity }) };
       const ring = deps.keys.current();
+      const now = nowSeconds(deps.clock);
+      const notBefore = timestampSeconds(req.notBefore);
       let apiKey: string;
+      let limits: MintLimits;
       try {
         checkMintPolicy(client.policy, grants);
         apiKey = policyApiKey(client.policy, req.apiKey, ring.defaultKey.apiKey);
+        limits = policyLimitsFrom(client.policy, deps.mint, now, notBefore);
       } catch (err) {
         denied(audit, "token.create", at, err);
         throw err;
@@ -95,10 +99,9 @@ export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenS
       const mintReq: MintRequest = { grants };
       const ttlSeconds = durationSeconds(req.ttl);
       if (ttlSeconds !== undefined) mintReq.ttlSeconds = ttlSeconds;
-      const notBefore = timestampSeconds(req.notBefore);
       if (notBefore !== undefined) mintReq.notBefore = notBefore;
       const key = signingKey(ring, apiKey);
-      const minted = mintToken(key, mintReq, nowSeconds(deps.clock), policyLimits(client.policy, deps.mint));
+      const minted = mintToken(key, mintReq, now, limits);
       if (minted.token.length > deps.maxTokenBytes) throw invalidArgument("claims", `make a token longer than ${deps.maxTokenBytes} bytes`);
       // Recorded before the token leaves: if the line cannot be written, the token is never handed out.
       audit.write({

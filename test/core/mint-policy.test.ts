@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RoomgateError } from "../../src/core/errors.js";
-import { checkMintPolicy, globMatcher, policyApiKey, policyLimits, type MintPolicy } from "../../src/core/mint-policy.js";
+import { checkMintPolicy, globMatcher, policyApiKey, policyLimits, policyLimitsFrom, type MintPolicy } from "../../src/core/mint-policy.js";
 import type { ClaimGrants } from "../../src/core/grants.js";
 
 function refusal(run: () => unknown): { reason: string; field?: string; message: string } {
@@ -131,5 +131,22 @@ describe("policyLimits", () => {
   it("a max_ttl above the server's keeps the server's limits", () => {
     expect(policyLimits({ maxTtlSeconds: 48 * 3600 }, server)).toEqual(server);
     expect(policyLimits(undefined, server)).toBe(server);
+  });
+});
+
+describe("policyLimitsFrom", () => {
+  const server = { defaultTtlSeconds: 6 * 3600, maxTtlSeconds: 24 * 3600 };
+  const NOW = 1_000_000;
+  it("a later not_before spends the max_ttl: the token expires no later than now plus max_ttl", () => {
+    expect(policyLimitsFrom(SIP_GATEWAY, server, NOW, NOW + 100)).toEqual({ defaultTtlSeconds: 500, maxTtlSeconds: 500 });
+  });
+  it("a not_before at or past now plus max_ttl is refused, naming not_before", () => {
+    expect(refusal(() => policyLimitsFrom(SIP_GATEWAY, server, NOW, NOW + 600))).toMatchObject({ reason: "policy_denied", field: "not_before" });
+    expect(refusal(() => policyLimitsFrom(SIP_GATEWAY, server, NOW, NOW + 365 * 86400))).toMatchObject({ reason: "policy_denied", field: "not_before" });
+  });
+  it("no not_before, an earlier one, or no max_ttl keep policyLimits", () => {
+    expect(policyLimitsFrom(SIP_GATEWAY, server, NOW, undefined)).toEqual({ defaultTtlSeconds: 600, maxTtlSeconds: 600 });
+    expect(policyLimitsFrom(SIP_GATEWAY, server, NOW, NOW - 50)).toEqual({ defaultTtlSeconds: 600, maxTtlSeconds: 600 });
+    expect(policyLimitsFrom({ grants: ["sip.call"] }, server, NOW, NOW + 365 * 86400)).toBe(server);
   });
 });

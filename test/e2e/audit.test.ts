@@ -96,6 +96,18 @@ describe("audit log of a running server", () => {
     expect(newLines()).toMatchObject([{ event: "token.create", caller: { client: "sip-gateway" }, grants: ["sip.call"], expires_at: new Date((NOW + 600) * 1000).toISOString() }]);
   });
 
+  it("a later not_before spends the SIP gateway's max_ttl; one past it is policy_denied not_before, audited, nothing minted", async () => {
+    const res = await createToken(s, { claims: { identity: "gw", sip: { call: true } }, notBefore: { seconds: BigInt(NOW + 100) } }, SIP_CREDENTIAL);
+    expect(Number(res.expiresAt!.seconds) - NOW).toBe(600);
+    expect(newLines()).toMatchObject([{ event: "token.create", outcome: "allowed", expires_at: new Date((NOW + 600) * 1000).toISOString() }]);
+    expect(await grpcOutcome(createToken(s, { claims: { identity: "gw", sip: { call: true } }, notBefore: { seconds: BigInt(NOW + 365 * 86400) } }, SIP_CREDENTIAL)))
+      .toEqual({ code: grpc.status.PERMISSION_DENIED, reason: "policy_denied", field: "not_before" });
+    expect(newLines()).toEqual([{
+      time: TIME, instance: INSTANCE, event: "caller.denied", outcome: "denied", reason: "policy_denied", action: "token.create",
+      caller: { client: "sip-gateway" }, identity: "gw",
+    }]);
+  });
+
   it("the web backend signs with its listed key and may not name other rooms or keys", async () => {
     const ok = await createToken(s, { claims: { identity: "user-1", video: { roomJoin: true, room: "app-1" } } }, WEB_CREDENTIAL);
     expect(ok.apiKey).toBe(API_KEY);
@@ -147,7 +159,16 @@ describe("audit log of a running server", () => {
     expect(await grpcOutcome(calls.update({ room: ROOM, identity: "alice", metadata: "x" }, other))).toEqual({ code: grpc.status.PERMISSION_DENIED, reason: "grant_missing" });
     expect(newLines()).toEqual([{
       time: TIME, instance: INSTANCE, event: "caller.denied", outcome: "denied", reason: "grant_missing", action: "participant.update",
-      room: ROOM, identity: "alice",
+      caller: { identity: "mallory", api_key: API_KEY }, room: ROOM, identity: "alice",
+    }]);
+  });
+
+  it("a valid token without roomJoin is caller.denied grant_missing for participant.join, naming the caller", async () => {
+    const noJoin = sign({ sub: "mallory", video: { roomAdmin: true, room: ROOM } });
+    expect(await grpcOutcome(calls.join(noJoin))).toEqual({ code: grpc.status.PERMISSION_DENIED, reason: "grant_missing" });
+    expect(newLines()).toEqual([{
+      time: TIME, instance: INSTANCE, event: "caller.denied", outcome: "denied", reason: "grant_missing", action: "participant.join",
+      caller: { identity: "mallory", api_key: API_KEY }, room: ROOM, identity: "mallory",
     }]);
   });
 
