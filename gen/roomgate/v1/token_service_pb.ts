@@ -276,7 +276,10 @@ export const TokenService: GenService<{
    * above the configured maximum is cut to it.
    * Policy: PERMISSION_DENIED `policy_denied` when the claims, the key or the
    * room are outside the client's minting policy (the field is named; nothing is
-   * minted); a ttl above the policy's max_ttl is cut to it.
+   * minted); a ttl above the policy's max_ttl is cut to it, and under a policy
+   * max_ttl the token expires within max_ttl of its minting: a later not_before
+   * uses up part of it, and one at or past now + max_ttl is `policy_denied`
+   * (field not_before).
    * Audit: UNAVAILABLE `audit_unavailable` when the audit log cannot be
    * written; nothing is handed out.
    *
