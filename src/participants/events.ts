@@ -49,13 +49,26 @@ export interface ParticipantEvents {
   subscribeRevocations(listener: RevocationListener): Unsubscribe;
 }
 
-/** Creates an in-process bus; delivery is synchronous and in subscription order. */
-export function createInProcessEvents(log: Logger = silentLogger): ParticipantEvents {
+/** The subscriber sets behind a ParticipantEvents implementation (the in-process bus and the Redis one share them). */
+export interface ListenerSets {
+  /** The (room, identity) keys that have listeners, with them. */
+  readonly byKey: ReadonlyMap<string, ReadonlySet<EventListener>>;
+  /** Calls the listeners of the event's participant (unless `toWatchers` is false), then every subscribeAll listener. */
+  deliver(event: ParticipantEvent, toWatchers?: boolean): void;
+  /** Calls every subscribeRevocations listener. */
+  deliverRevocation(notice: RevocationNotice): void;
+  subscribe: ParticipantEvents["subscribe"];
+  subscribeAll: ParticipantEvents["subscribeAll"];
+  subscribeRevocations: ParticipantEvents["subscribeRevocations"];
+}
+
+/** Creates empty listener sets; a throwing listener is logged and skipped. */
+export function createListenerSets(log: Logger = silentLogger): ListenerSets {
   const byKey = new Map<string, Set<EventListener>>();
   const all = new Set<EventListener>();
   const revocations = new Set<RevocationListener>();
 
-  const deliver = (listeners: Iterable<EventListener>, event: ParticipantEvent): void => {
+  const call = (listeners: Iterable<EventListener>, event: ParticipantEvent): void => {
     // A snapshot, so listeners that unsubscribe while being called do not skip their neighbours.
     for (const listener of [...listeners]) {
       try {
@@ -67,10 +80,20 @@ export function createInProcessEvents(log: Logger = silentLogger): ParticipantEv
   };
 
   return {
-    async publish(event) {
+    byKey,
+    deliver(event, toWatchers = true) {
       const { room, identity } = event.participant;
-      deliver(byKey.get(participantKey(room, identity)) ?? [], event);
-      deliver(all, event);
+      if (toWatchers) call(byKey.get(participantKey(room, identity)) ?? [], event);
+      call(all, event);
+    },
+    deliverRevocation(notice) {
+      for (const listener of [...revocations]) {
+        try {
+          listener(notice);
+        } catch (err) {
+          log.error("revocation listener failed", { err });
+        }
+      }
     },
     subscribe(room, identity, listener) {
       const key = participantKey(room, identity);
@@ -93,15 +116,6 @@ export function createInProcessEvents(log: Logger = silentLogger): ParticipantEv
         all.delete(entry);
       };
     },
-    async publishRevocation(notice) {
-      for (const listener of [...revocations]) {
-        try {
-          listener(notice);
-        } catch (err) {
-          log.error("revocation listener failed", { err });
-        }
-      }
-    },
     subscribeRevocations(listener) {
       const entry: RevocationListener = (n) => listener(n);
       revocations.add(entry);
@@ -109,5 +123,21 @@ export function createInProcessEvents(log: Logger = silentLogger): ParticipantEv
         revocations.delete(entry);
       };
     },
+  };
+}
+
+/** Creates an in-process bus; delivery is synchronous and in subscription order. */
+export function createInProcessEvents(log: Logger = silentLogger): ParticipantEvents {
+  const sets = createListenerSets(log);
+  return {
+    async publish(event) {
+      sets.deliver(event);
+    },
+    subscribe: sets.subscribe,
+    subscribeAll: sets.subscribeAll,
+    async publishRevocation(notice) {
+      sets.deliverRevocation(notice);
+    },
+    subscribeRevocations: sets.subscribeRevocations,
   };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "../../log.js";
-import type { EventCause, EventListener, ParticipantEvent, ParticipantEvents, RevocationListener } from "../events.js";
+import { createListenerSets, type EventCause, type ParticipantEvent, type ParticipantEvents } from "../events.js";
 import { parseParticipantKey, participantKey, type ParticipantRecord } from "../model.js";
 import type { ParticipantStore } from "../store.js";
 import type { RawClient, RedisSettings } from "./connection.js";
@@ -87,9 +87,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
   const { reader, client, store, settings, log, now } = opts;
   const keys = redisKeys(settings.keyPrefix);
-  const byKey = new Map<string, Set<EventListener>>();
-  const all = new Set<EventListener>();
-  const revocations = new Set<RevocationListener>();
+  const sets = createListenerSets(log);
   let cursor: string | undefined;
   let epoch: string | undefined;
   let needCheck = false;
@@ -103,19 +101,8 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
   // Every watermark this instance has seen, to write back if Redis loses data (bounded like the live index).
   const known = new Map<string, { room: string; identity: string; through: number }>();
 
-  const call = (listener: EventListener, event: ParticipantEvent): void => {
-    try {
-      listener(event);
-    } catch (err) {
-      log.error("participant event listener failed", { cause: event.cause, err });
-    }
-  };
-  const deliver = (event: ParticipantEvent, toWatchers: boolean): void => {
-    const watchers = byKey.get(participantKey(event.participant.room, event.participant.identity));
-    // Events carry no token: each instance's watch hub mints for its own watchers.
-    if (toWatchers && watchers?.size) for (const l of [...watchers]) call(l, event);
-    for (const l of [...all]) call(l, event);
-  };
+  // Events carry no token: each instance's watch hub mints for its own watchers.
+  const deliver = (event: ParticipantEvent, toWatchers: boolean): void => sets.deliver(event, toWatchers);
   const remember = (room: string, identity: string, through: number): void => {
     const k = participantKey(room, identity);
     const cur = known.get(k);
@@ -123,13 +110,7 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
   };
   const deliverRevocation = (room: string, identity: string, revokedThrough: number): void => {
     remember(room, identity, revokedThrough);
-    for (const l of [...revocations]) {
-      try {
-        l({ room, identity, revokedThrough });
-      } catch (err) {
-        log.error("revocation listener failed", { err });
-      }
-    }
+    sets.deliverRevocation({ room, identity, revokedThrough });
   };
   // When a record is newer than its entry, the newer version's own entry follows (or was this instance's).
   const readRecord = async (field: string): Promise<ParticipantRecord | undefined> => {
@@ -162,7 +143,7 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     for (const e of live) if (e.revokedThrough !== undefined) deliverRevocation(e.room, e.identity, e.revokedThrough);
     const pairs = new Map<string, { room: string; identity: string }>();
     for (const e of live) if (e.version > 0) pairs.set(participantKey(e.room, e.identity), e);
-    for (const [k, set] of byKey) {
+    for (const [k, set] of sets.byKey) {
       if (set.size === 0) continue;
       pairs.set(k, parseParticipantKey(k));
     }
@@ -290,35 +271,11 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
       if (event.revokedThrough !== undefined) remember(event.participant.room, event.participant.identity, event.revokedThrough);
       deliver(event, true);
     },
-    subscribe(room, identity, listener) {
-      const key = participantKey(room, identity);
-      const entry: EventListener = (e) => listener(e);
-      let set = byKey.get(key);
-      if (!set) byKey.set(key, (set = new Set()));
-      set.add(entry);
-      return () => {
-        const cur = byKey.get(key);
-        if (!cur) return;
-        cur.delete(entry);
-        if (cur.size === 0) byKey.delete(key);
-      };
-    },
-    subscribeAll(listener) {
-      const entry: EventListener = (e) => listener(e);
-      all.add(entry);
-      return () => {
-        all.delete(entry);
-      };
-    },
+    subscribe: sets.subscribe,
+    subscribeAll: sets.subscribeAll,
     async publishRevocation(notice) {
       deliverRevocation(notice.room, notice.identity, notice.revokedThrough);
     },
-    subscribeRevocations(listener) {
-      const entry: RevocationListener = (n) => listener(n);
-      revocations.add(entry);
-      return () => {
-        revocations.delete(entry);
-      };
-    },
+    subscribeRevocations: sets.subscribeRevocations,
   };
 }
