@@ -71,6 +71,20 @@ export function createRedisParticipantStore(opts: RedisStoreOptions): RedisParti
   return {
     client,
     get: (room, identity) => call(() => read(room, identity)),
+    // The participants_active gauge: every room's active set, walked with SCAN at scrape time (bounded by redis_timeout).
+    countActive: () =>
+      call(async () => {
+        const pattern = `${settings.keyPrefix.replace(/[*?[\]\\]/g, "\\$&")}active:*`;
+        let cursor = "0";
+        let n = 0;
+        do {
+          const [next, found] = (await client.sendCommand(["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"])) as unknown as [string, string[]];
+          cursor = next;
+          const sizes = (await Promise.all(found.map((k) => client.sendCommand(["ZCARD", k])))) as unknown as number[];
+          for (const size of sizes) n += Number(size);
+        } while (cursor !== "0");
+        return n;
+      }),
     listActive: (room) =>
       call(async () => {
         const ids = (await client.sendCommand(["ZRANGE", keys.active(room), "-", "+", "BYLEX"])) as string[];

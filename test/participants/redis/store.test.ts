@@ -95,6 +95,16 @@ describe.skipIf(!hasRedisServer)("redis store: layout, scripts and checks", () =
     expect(live).toContainEqual(expect.objectContaining({ room: "r1", identity: "a", permission: perm, permissionAtSec: Number(at) }));
   });
 
+  it("counts active participants across rooms for the participants_active gauge", async () => {
+    const store = await fresh();
+    expect(await store.countActive!()).toBe(0);
+    await store.join(record("a"), ISSUED);
+    await store.join(record("b"), ISSUED);
+    await store.join(record("c", { room: "r2" }), ISSUED);
+    await store.remove("r1", "b", { nowMs: T0_MS });
+    expect(await store.countActive!()).toBe(2);
+  });
+
   it("removes only a participant in the room: a removed or unknown one changes nothing, its watermark included", async () => {
     const store = await fresh();
     await store.join(record("a"), ISSUED);
