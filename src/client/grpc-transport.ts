@@ -3,6 +3,7 @@ import { fromBinary, toBinary, type DescMessage, type DescMethod, type MessageSh
 import { speaksHttp1 } from "./http1-probe.js";
 import { Code, printable, reasonOr, RoomgateError } from "./errors.js";
 import type { CallSetup, StreamCall, Transport } from "./transport.js";
+import { asBuffer } from "../transport/bytes.js";
 
 type Msg = MessageShape<DescMessage>;
 
@@ -11,7 +12,6 @@ const FIELD_KEY = "roomgate-field";
 // Events a slow reader leaves unread before the stream stops pulling from the socket (HTTP/2 flow control takes over).
 const HIGH_WATER = 16;
 
-const asBuffer = (u8: Uint8Array): Buffer => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 
 function metadataFor(setup: CallSetup): grpc.Metadata {
   const md = new grpc.Metadata();

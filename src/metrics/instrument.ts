@@ -5,6 +5,7 @@ import type { Logger } from "../log.js";
 import type { CallContext } from "../transport/call-context.js";
 import type { ServiceImpl } from "../transport/grpc-adapter.js";
 import type { CallMeter, Metrics, TransportName } from "./metrics.js";
+import { isThenable } from "../transport/maybe-async.js";
 
 /** What instrumentation does with each call: count it (metrics on), log it at debug level (debug on). */
 export interface InstrumentOptions {
@@ -50,9 +51,6 @@ async function* metered<T>(inner: AsyncIterable<T>, finish: Finish, metrics: Met
   }
 }
 
-function isThenable(v: unknown): v is Promise<unknown> {
-  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
-}
 
 /**
  * Wraps a service implementation so every call is counted and timed

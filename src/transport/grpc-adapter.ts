@@ -8,6 +8,8 @@ import type { CallTracker } from "./call-tracker.js";
 import type { SendBudget } from "./send-budget.js";
 import { createCodecCompiler, type CodecCompiler } from "./codec/codec.js";
 import { toGrpcStatus } from "./status.js";
+import { asBuffer } from "./bytes.js";
+import { isThenable } from "./maybe-async.js";
 
 type In<M extends GenServiceMethods[string]> = MessageShape<M["input"]>;
 type Out<M extends GenServiceMethods[string]> = MessageShape<M["output"]>;
@@ -25,7 +27,6 @@ export type ServiceImpl<S extends GenServiceMethods> = {
       : never;
 };
 
-const asBuffer = (u8: Uint8Array): Buffer => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 const identity = (b: Buffer): Buffer => b;
 
 /** The implementation type of a generated service constant, e.g. `ImplOf<typeof TokenService>`. */
@@ -69,9 +70,6 @@ function requestDecoder(m: DescMethod, codecs: CodecCompiler): (bytes: Buffer) =
   };
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
-}
 
 type ServerCall = grpc.ServerUnaryCall<Buffer, unknown> | grpc.ServerWritableStream<Buffer, unknown>;
 

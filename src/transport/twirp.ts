@@ -7,6 +7,7 @@ import { bearerCredential, type CallContext } from "./call-context.js";
 import { createCodecCompiler, type CodecCompiler, type MessageCodec } from "./codec/codec.js";
 import type { ServiceImpl } from "./grpc-adapter.js";
 import { TWIRP_STATUS, toTwirpError, type TwirpErrorBody, type TwirpErrorTable } from "./status.js";
+import { isThenable } from "./maybe-async.js";
 
 /** Twirp's path prefix. */
 export const TWIRP_PREFIX = "/twirp";
@@ -112,9 +113,6 @@ class TwirpCallContext implements CallContext {
   }
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
-}
 
 function decodeBody(route: Route, enc: Encoding, raw: Buffer): MessageShape<DescMessage> {
   if (enc === "protobuf") return route.input.decode(raw);

@@ -4,6 +4,7 @@ import { compileJsonDecoder, createJsonDecoderCache } from "./json-decoder.js";
 import { compileBinaryEncoder, createEncoderCache } from "./binary-encoder.js";
 import { compileJsonEncoder, createJsonCache, type JsonWriteStyle } from "./json-encoder.js";
 import { unsupportedReason } from "./support.js";
+import { asBuffer } from "../bytes.js";
 
 /** Encoders and decoder for one message type, compiled or protobuf-es's own. */
 export interface MessageCodec<D extends DescMessage = DescMessage> {
@@ -25,7 +26,6 @@ export interface CodecCompiler {
   codec<D extends DescMessage>(desc: D): MessageCodec<D>;
 }
 
-const asBuffer = (u8: Uint8Array): Buffer => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 
 function reflective(desc: DescMessage, reason: string): MessageCodec {
   return {
