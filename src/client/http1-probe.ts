@@ -1,9 +1,12 @@
 import { connect } from "node:net";
+import { splitHostPort, type HostPort } from "../transport/host-port.js";
 
-/** Splits `HOST:PORT` (IPv6 in brackets) for a socket; undefined when it is not that shape. */
-function hostPort(address: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(address);
-  return m ? { host: (m[1] ?? m[2])!, port: Number(m[3]) } : undefined;
+function hostPort(address: string): HostPort | undefined {
+  try {
+    return splitHostPort(address);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

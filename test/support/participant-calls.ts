@@ -105,56 +105,7 @@ export interface WatchReader {
   cancel(): void;
 }
 
-/** Buffers a server stream's events so a test can take them in order. */
-export function watchReader(stream: grpc.ClientReadableStream<WatchParticipantResponse>): WatchReader {
-  const queue: WatchParticipantResponse[] = [];
-  let end: GrpcOutcome | undefined;
-  let endError: unknown;
-  let wake: (() => void) | undefined;
-  stream.on("data", (m: WatchParticipantResponse) => {
-    queue.push(m);
-    wake?.();
-  });
-  stream.on("error", (err: unknown) => {
-    endError = err;
-    end = statusOf(err);
-    wake?.();
-  });
-  stream.on("end", () => {
-    end ??= { code: grpc.status.OK };
-    wake?.();
-  });
-  // A bounded wait for the next stream callback; the timer only marks an event that never came.
-  const waitForSignal = (timeoutMs: number, what: string): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        reject(new Error(`no ${what} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      wake = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-    });
-  return {
-    async next(timeoutMs = EVENT_TIMEOUT_MS) {
-      for (;;) {
-        const m = queue.shift();
-        if (m) return m;
-        if (end) throw endError ?? new Error("stream ended without an event");
-        await waitForSignal(timeoutMs, "stream event");
-      }
-    },
-    async ended(timeoutMs = EVENT_TIMEOUT_MS) {
-      while (!end) await waitForSignal(timeoutMs, "stream end");
-      return end;
-    },
-    cancel: () => stream.cancel(),
-  };
-}
-
-/** Reads a roomgate/client watch stream one event at a time, like watchReader; a cancel by the test ends it CANCELLED. */
+/** Reads a roomgate/client watch stream one event at a time; a cancel by the test ends it CANCELLED. */
 export function streamReader(stream: StreamCall<WatchParticipantResponse>): WatchReader {
   const queue: WatchParticipantResponse[] = [];
   let end: GrpcOutcome | undefined;
