@@ -17,7 +17,7 @@ export interface Logger {
 }
 
 /** Field names whose values are credentials, as pino `redact` paths: at the top level and one level down. */
-export const SECRET_FIELDS = [
+const SECRET_FIELDS = [
   "token", "secret", "apiSecret", "api_secret", "authorization", "credential", "password", "accessToken", "access_token",
 ] as const;
 const REDACT_PATHS = SECRET_FIELDS.flatMap((f) => [f, `*.${f}`]);
@@ -41,13 +41,11 @@ function scrub(value: unknown, depth = 0): unknown {
 export type LogDestination = { write: (line: string) => void } | { fd: number };
 
 function wrap(p: pino.Logger): Logger {
-  return {
-    debug: (m, f) => p.debug(f ? (scrub(f) as object) : {}, scrub(m) as string),
-    info: (m, f) => p.info(f ? (scrub(f) as object) : {}, scrub(m) as string),
-    warn: (m, f) => p.warn(f ? (scrub(f) as object) : {}, scrub(m) as string),
-    error: (m, f) => p.error(f ? (scrub(f) as object) : {}, scrub(m) as string),
-    child: (fields) => wrap(p.child(scrub(fields) as pino.Bindings)),
+  // The level is checked before scrubbing: a filtered-out debug line costs nothing.
+  const at = (level: LogLevel) => (m: string, f?: LogFields): void => {
+    if (p.isLevelEnabled(level)) p[level](f ? (scrub(f) as object) : {}, scrub(m) as string);
   };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), child: (fields) => wrap(p.child(scrub(fields) as pino.Bindings)) };
 }
 
 /**
