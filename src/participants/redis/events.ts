@@ -3,7 +3,8 @@ import { createListenerSets, type EventCause, type ParticipantEvent, type Partic
 import { parseParticipantKey, participantKey, type ParticipantRecord } from "../model.js";
 import type { ParticipantStore } from "../store.js";
 import type { RawClient, RedisSettings } from "./connection.js";
-import { decodeRecord, E, parseParticipantField, redisKeys, SCHEMA_VERSION } from "./codec.js";
+import { decodeRecord, E, parseParticipantField, redisKeys } from "./codec.js";
+import { prepareRedis } from "./instance.js";
 
 /** How long one XREAD blocks; the reader's replies double as the liveness signal for the staleness bound. */
 export const READ_BLOCK_MS = 500;
@@ -180,12 +181,8 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     const gap = lost || headTrimmed || compareIds(p.maxDeleted, cursor!) > 0;
     if (!gap) return;
     log.warn("redis event stream has a gap (trimmed past this instance, or Redis lost data); resyncing from state", { epochChanged: p.epoch !== epoch });
-    if (p.epoch === null) {
-      // A wiped Redis: claim the layout again so every instance agrees on it.
-      await client.sendCommand(["SET", keys.schema, String(SCHEMA_VERSION), "NX"]);
-      await client.sendCommand(["SET", keys.epoch, `${opts.instanceId}-${Date.now()}`, "NX"]);
-      epoch = (await client.sendCommand(["GET", keys.epoch])) as string;
-    } else epoch = p.epoch;
+    // A wiped Redis: claim (or check) the layout again, as at start, so every instance agrees on it.
+    epoch = p.epoch ?? (await prepareRedis(client, settings, log)).epoch;
     cursor = p.last;
     consumed = p.added;
     // Watermarks form a max-register: writing back what this instance saw can never lower one.
