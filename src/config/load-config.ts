@@ -195,6 +195,12 @@ function positive(value: number, name: string, min: number): number {
   return value;
 }
 
+// Every duration that feeds a Node timer must fit one: a longer one would fire at once.
+function timerMs(v: number, key: string): number {
+  if (v > MAX_TIMER_MS) throw new ConfigError(`${key} must be at most ${Math.floor(MAX_TIMER_MS / 1000)}s (about 24 days)`);
+  return v;
+}
+
 /**
  * The `connections:` section over the defaults, in milliseconds. Every
  * timeout must fit a Node timer (a longer one would fire at once), and a
@@ -203,9 +209,7 @@ function positive(value: number, name: string, min: number): number {
 export function connectionSettings(file: FileConfig["connections"] = {}): ConnectionSettings {
   const d = DEFAULT_CONNECTION_SETTINGS;
   const ms = (seconds: number | undefined, fallback: number, name: string): number => {
-    const v = seconds === undefined ? fallback : seconds * 1000;
-    if (v > MAX_TIMER_MS) throw new ConfigError(`connections.${name} must be at most ${Math.floor(MAX_TIMER_MS / 1000)}s (about 24 days)`);
-    return v;
+    return timerMs(seconds === undefined ? fallback : seconds * 1000, `connections.${name}`);
   };
   const c: ConnectionSettings = {
     maxConnections: file.maxConnections ?? d.maxConnections,
@@ -277,9 +281,7 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     attributesBytes: p.maxAttributesBytes ?? d.limits.attributesBytes,
   };
   const refreshIntervalSeconds = p.refreshIntervalSeconds ?? d.refreshIntervalSeconds;
-  if (refreshIntervalSeconds * 1000 > MAX_TIMER_MS) {
-    throw new ConfigError(`participants.refresh_interval must be at most ${Math.floor(MAX_TIMER_MS / 1000)}s (about 24 days)`);
-  }
+  timerMs(refreshIntervalSeconds * 1000, "participants.refresh_interval");
   const maxRequestBytes = positive(file.maxRequestBytes ?? CONFIG_DEFAULTS.maxRequestBytes, "max_request_bytes", 1);
   const largestUpdate = limits.nameBytes + limits.metadataBytes + limits.attributesBytes;
   if (maxRequestBytes < largestUpdate) {
@@ -327,8 +329,8 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     config.redis = {
       url: redisUrl,
       keyPrefix: file.redisKeyPrefix ?? REDIS_DEFAULTS.keyPrefix,
-      timeoutMs: file.redisTimeoutMs ?? REDIS_DEFAULTS.timeoutMs,
-      maxStalenessMs: file.redisMaxStalenessMs ?? REDIS_DEFAULTS.maxStalenessMs,
+      timeoutMs: timerMs(file.redisTimeoutMs ?? REDIS_DEFAULTS.timeoutMs, "redis_timeout"),
+      maxStalenessMs: timerMs(file.redisMaxStalenessMs ?? REDIS_DEFAULTS.maxStalenessMs, "redis_max_staleness"),
       streamMaxLen: file.redisStreamMaxLen ?? REDIS_DEFAULTS.streamMaxLen,
     };
   }
