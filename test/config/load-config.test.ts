@@ -332,3 +332,15 @@ describe("audit and metrics settings", () => {
       .toThrow("--dev listens on loopback only, but metrics_addr in c.yaml is \"0.0.0.0:9100\"");
   });
 });
+
+describe("durations that feed a Node timer", () => {
+  it.each(["redis_timeout", "redis_max_staleness"])("refuses %s beyond about 24 days, which a timer would fire at once", (key) => {
+    const files = { "c.yaml": `redis_url: redis://127.0.0.1:6379\n${key}: 25d\n` };
+    expect(() => load({ flags: { config: "c.yaml" }, env: KEYED, files })).toThrow(`${key} must be at most 2147483s (about 24 days)`);
+  });
+
+  it("takes redis_timeout and redis_max_staleness within that bound", () => {
+    const files = { "c.yaml": "redis_url: redis://127.0.0.1:6379\nredis_timeout: 3s\nredis_max_staleness: 0s\n" };
+    expect(load({ flags: { config: "c.yaml" }, env: KEYED, files }).redis).toMatchObject({ timeoutMs: 3000, maxStalenessMs: 0 });
+  });
+});
