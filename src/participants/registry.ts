@@ -2,6 +2,7 @@ import type { ParticipantSettings } from "../config/server-config.js";
 import { nowSeconds, type Clock } from "../core/clock.js";
 import { grantMissing, invalidArgument, RoomgateError } from "../core/errors.js";
 import type { VerifiedToken } from "../core/jwt.js";
+import type { HmacKey } from "../core/hmac-key.js";
 import type { KeyProvider } from "../core/keys.js";
 import type { LiveStateView } from "../core/live-state.js";
 import type { MintedToken } from "../core/minting.js";
@@ -9,7 +10,7 @@ import { silentLogger, type Logger } from "../log.js";
 import type { ParticipantEvent, ParticipantEvents, RevocationNotice, Unsubscribe } from "./events.js";
 import { createKeyedQueue } from "./keyed-queue.js";
 import { createLiveIndex } from "./live-index.js";
-import { joinCandidate, videoForToken, type ParticipantRecord } from "./model.js";
+import { joinCandidate, participantKey, videoForToken, type ParticipantRecord } from "./model.js";
 import { mintRefreshToken } from "./refresh.js";
 import { createSharedTokens } from "./shared-tokens.js";
 import type { ParticipantStore } from "./store.js";
@@ -118,11 +119,13 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
     const at = index.lookup(r.room, r.identity)?.permissionAtSec;
     return at === undefined ? asOfSec : Math.min(asOfSec, at);
   };
+  const mintWith = (key: HmacKey, r: ParticipantRecord, asOfSec?: number): MintedToken =>
+    mintRefreshToken(key, r, issueSecond(r, asOfSec), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough);
   const hub = createWatchHub({
     events,
     tokens: createSharedTokens({
       signingKey: () => deps.keys.current().defaultKey,
-      mint: (key, r) => mintRefreshToken(key, r, issueSecond(r), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough),
+      mint: (key, r) => mintWith(key, r),
       nowSec: () => nowSeconds(clock),
       revokedThrough: (room, identity) => index.lookup(room, identity)?.revokedThrough,
     }),
@@ -141,8 +144,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
   const ready = (): void => {
     if (!index.loaded) throw new RoomgateError("store_unavailable");
   };
-  const mintFresh = (r: ParticipantRecord, asOfSec?: number): MintedToken =>
-    mintRefreshToken(deps.keys.current().defaultKey, r, issueSecond(r, asOfSec), settings.refreshTtlSeconds, index.lookup(r.room, r.identity)?.revokedThrough);
+  const mintFresh = (r: ParticipantRecord, asOfSec?: number): MintedToken => mintWith(deps.keys.current().defaultKey, r, asOfSec);
   // Watched participants share the cached token; others get one minted for the call alone, so nothing is kept for them.
   const mint = (r: ParticipantRecord, asOfSec?: number): MintedToken => (hub.isWatched(r.room, r.identity) ? hub.tokenFor(r) : mintFresh(r, asOfSec));
   // The change is already durable; a failed fan-out must not turn it into an error for the caller.
@@ -215,21 +217,24 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       checkUpdateLimits(changes, settings.limits);
       requireKey(room, identity);
       ready();
-      // One cycle per participant at a time in this process: only other instances can conflict.
-      for (let attempt = 0; attempt < maxAttempts; attempt++) {
-        const cur = await activeOrThrow(room, identity);
-        const next = applyUpdate(cur, changes, clock.nowMs());
-        // LiveKit fires no claims change when nothing changed; neither a write nor a token.
-        if (sameContent(cur, next)) return cur;
-        const res = await store.update(next, cur.version);
-        if (res.status === "missing") throw notFound();
-        if (res.status === "conflict") continue;
-        index.applyRecord(res.record);
-        await publish({ cause: "updated", participant: res.record });
-        return res.record;
-      }
-      log.warn("participant update gave up after conflicts", { room, identity, attempts: maxAttempts });
-      throw new RoomgateError("store_unavailable", { cause: new Error("too many concurrent updates") });
+      // One update of a participant at a time in this process: concurrent ones would all read the same
+      // version and all but one conflict, each retry costing a store round. Only other instances can conflict.
+      return updates.run(participantKey(room, identity), async () => {
+        for (let attempt = 0; attempt < maxAttempts; attempt++) {
+          const cur = await activeOrThrow(room, identity);
+          const next = applyUpdate(cur, changes, clock.nowMs());
+          // LiveKit fires no claims change when nothing changed; neither a write nor a token.
+          if (sameContent(cur, next)) return cur;
+          const res = await store.update(next, cur.version);
+          if (res.status === "missing") throw notFound();
+          if (res.status === "conflict") continue;
+          index.applyRecord(res.record);
+          await publish({ cause: "updated", participant: res.record });
+          return res.record;
+        }
+        log.warn("participant update gave up after conflicts", { room, identity, attempts: maxAttempts });
+        throw new RoomgateError("store_unavailable", { cause: new Error("too many concurrent updates") });
+      });
     },
     async get(room, identity) {
       requireKey(room, identity);
@@ -288,10 +293,5 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       return hub.total;
     },
   };
-  // One update of a participant at a time in this process: concurrent ones would all read the
-  // same version and all but one conflict, each retry costing a store round (a group commit turn).
-  // Wrapped in place, not spread into a new object, which would freeze the getters' values.
-  const applyOne = registry.update.bind(registry);
-  registry.update = (room, identity, changes) => updates.run(`${room}\u0000${identity}`, () => applyOne(room, identity, changes));
   return registry;
 }
