@@ -1,6 +1,6 @@
 import { applyPermission, toPermission, type JsonObject, type ParticipantPermission, type VideoGrant } from "../core/grants.js";
 import type { VerifiedToken } from "../core/jwt.js";
-import { issuedAtOrBefore } from "../core/live-state.js";
+import { effectiveVideo, issuedAtOrBefore } from "../core/live-state.js";
 
 /** The latest permission an admin set, and the Unix second of that update. */
 export interface AdminPermission {
@@ -113,7 +113,8 @@ export function isRevoked(issuedSec: number | undefined, revokedThrough: number 
 /** The session's video as a token issued at `issuedAtSec` may use it: an admin update that covers the token wins. */
 export function videoForToken(r: ParticipantRecord, issuedAtSec: number | undefined): VideoGrant {
   const admin = r.adminPermission;
-  return admin && issuedAtOrBefore(issuedAtSec, admin.atSec) ? applyPermission(r.video, admin.permission) : r.video;
+  // The same rule VerifyToken applies from the live index, here read from the record.
+  return admin ? (effectiveVideo(r.video, issuedAtSec, { permission: admin.permission, permissionAtSec: admin.atSec }) ?? r.video) : r.video;
 }
 
 /**
