@@ -145,6 +145,14 @@ export function canPublishSource(v: VideoGrant, source: TrackSourceName): boolea
   return list.includes(source);
 }
 
+/** Whether two permissions grant the same (source lists compared in order, as they are stored). */
+export function samePermission(a: ParticipantPermission, b: ParticipantPermission): boolean {
+  return a.canSubscribe === b.canSubscribe && a.canPublish === b.canPublish && a.canPublishData === b.canPublishData
+    && a.hidden === b.hidden && a.recorder === b.recorder && a.canUpdateMetadata === b.canUpdateMetadata && a.agent === b.agent
+    && a.canSubscribeMetrics === b.canSubscribeMetrics && a.canManageAgentSession === b.canManageAgentSession
+    && a.canPublishSources.length === b.canPublishSources.length && a.canPublishSources.every((x, k) => x === b.canPublishSources[k]);
+}
+
 /**
  * LiveKit's VideoGrant.ToPermission; sources match case-insensitively as Go's ToUpper lookup does.
  * An unknown one is LiveKit's UNKNOWN: kept in place, as its original string, never dropped.

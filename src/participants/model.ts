@@ -1,4 +1,4 @@
-import { applyPermission, toPermission, type JsonObject, type ParticipantPermission, type VideoGrant } from "../core/grants.js";
+import { applyPermission, samePermission, toPermission, type JsonObject, type ParticipantPermission, type VideoGrant } from "../core/grants.js";
 import type { VerifiedToken } from "../core/jwt.js";
 import { effectiveVideo, issuedAtOrBefore } from "../core/live-state.js";
 
@@ -124,7 +124,7 @@ export function videoForToken(r: ParticipantRecord, issuedAtSec: number | undefi
  */
 export function sessionOutranksToken(r: ParticipantRecord, issuedAtSec: number | undefined): boolean {
   const governed = videoForToken(r, issuedAtSec);
-  return governed !== r.video && JSON.stringify(toPermission(governed)) !== JSON.stringify(toPermission(r.video));
+  return governed !== r.video && !samePermission(toPermission(governed), toPermission(r.video));
 }
 
 /** The record after a removal at `nowMs`. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   applyPermission,
+  samePermission,
   canPublishSource,
   getCanPublish,
   getCanPublishData,
@@ -81,5 +82,18 @@ describe("source and kind names", () => {
     expect([...PARTICIPANT_KINDS]).toEqual(vectors.kinds.valid);
     for (const k of vectors.kinds.valid) expect(isParticipantKind(k)).toBe(true);
     for (const k of vectors.kinds.invalid) expect(isParticipantKind(k)).toBe(false);
+  });
+});
+
+describe("samePermission", () => {
+  const base = toPermission({ canPublish: false, canPublishSources: ["camera", "microphone"] });
+  it("is true for equal permissions built apart", () => {
+    expect(samePermission(base, toPermission({ canPublish: false, canPublishSources: ["camera", "microphone"] }))).toBe(true);
+  });
+  it("is false when any flag or the source list differs", () => {
+    expect(samePermission(base, { ...base, hidden: true })).toBe(false);
+    expect(samePermission(base, { ...base, canManageAgentSession: true })).toBe(false);
+    expect(samePermission(base, { ...base, canPublishSources: ["camera"] })).toBe(false);
+    expect(samePermission(base, { ...base, canPublishSources: ["microphone", "camera"] })).toBe(false);
   });
 });
