@@ -6,6 +6,7 @@ import { CreateTokenResponseSchema, TokenService, VerifyTokenResponseSchema } fr
 import { BENCH_CLIENT_CREDENTIAL, benchBodies, benchCreateRequest, benchVerifyRequest } from "./fixture.js";
 import { compareWithH2load, H2LOAD_MISSING, h2loadAvailable, type H2Row, type H2Target } from "./h2load.js";
 import { startServerProcess } from "./server-process.js";
+import { grpcFrame } from "../test/support/raw-watch.js";
 
 /** Sizes of the h2load runs (gRPC and Twirp alike). */
 export interface LoadOptions {
@@ -20,14 +21,6 @@ export interface LoadOptions {
 
 /** The rows of one comparison, or why it did not run. */
 export type LoadSection = { rows: H2Row[] } | { unavailable: string };
-
-/** A gRPC length-prefixed message: flag 0 (uncompressed), big-endian length, the protobuf bytes. */
-export function grpcFrame(message: Uint8Array): Buffer {
-  const frame = Buffer.alloc(5 + message.length);
-  frame.writeUInt32BE(message.length, 1);
-  frame.set(message, 5);
-  return frame;
-}
 
 // One decoded call of each kind first, so the load figures are known to be successes.
 async function mintProbeToken(address: string): Promise<string> {

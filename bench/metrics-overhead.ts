@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_CLIENT_CREDENTIAL, benchBodies, benchCreateRequest } from "./fixture.js";
-import { grpcFrame } from "./grpc-load.js";
+import { grpcFrame } from "../test/support/raw-watch.js";
 import { H2LOAD_MISSING, h2loadAvailable, runH2load } from "./h2load.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { median } from "./stats.js";
@@ -27,14 +27,14 @@ export interface LoadResult {
   firstError?: string;
 }
 
-/** What drives the load: anything that runs one job and reports its throughput (h2load by default). */
-export interface LoadDriver {
+/** Runs one load job and reports its throughput. */
+interface LoadDriver {
   run(job: LoadJob): Promise<LoadResult>;
   close(): Promise<void>;
 }
 
-/** The native load generator (h2load, Debian's nghttp2-client) posting the exact gRPC frame. */
-export function h2loadDriver(): LoadDriver {
+/** The native load generator (h2load, Debian's nghttp2-client) posting the exact gRPC frame; one per server. */
+function h2loadDriver(): LoadDriver {
   const dir = mkdtempSync(join(tmpdir(), "roomgate-metrics-bench-"));
   let files = 0;
   return {
@@ -112,10 +112,10 @@ async function measured(driver: LoadDriver, srv: ServerProcess, job: LoadJob): P
  * runs one after the other scatter more than the effect being measured).
  * Every figure is a median over rounds, or the best round.
  */
-export async function runMetricsOverhead(opts: OverheadOptions, makeDriver: () => LoadDriver = h2loadDriver): Promise<OverheadRow[] | { unavailable: string }> {
-  if (makeDriver === h2loadDriver && !h2loadAvailable()) return { unavailable: H2LOAD_MISSING };
+export async function runMetricsOverhead(opts: OverheadOptions): Promise<OverheadRow[] | { unavailable: string }> {
+  if (!h2loadAvailable()) return { unavailable: H2LOAD_MISSING };
   const servers = { on: await startServerProcess({ metrics: true }), off: await startServerProcess({ metrics: false }) };
-  const drivers = { on: makeDriver(), off: makeDriver() };
+  const drivers = { on: h2loadDriver(), off: h2loadDriver() };
   try {
     const token = await mintToken(servers.off.grpcPort);
     const body = benchBodies(token).verifyBin;

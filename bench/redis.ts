@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_API_KEY, BENCH_ROOM, BENCH_SECRET, benchBodies } from "./fixture.js";
-import { grpcFrame } from "./grpc-load.js";
+import { grpcFrame } from "../test/support/raw-watch.js";
 import { H2LOAD_MISSING, h2loadAvailable, runH2load } from "./h2load.js";
 import { runLoad, type LoadResult } from "./load-client.js";
 import { startServerProcess } from "./server-process.js";
