@@ -106,43 +106,26 @@ export function participantServer(f: ConnectionFlags, ctx: CliContext, command: 
   return DEFAULT_SERVER;
 }
 
-/** Opens the connection to the participant commands' server with the caller's credential. */
-export async function connectParticipants(f: ConnectionFlags, room: string, ctx: CliContext, command: string): Promise<RemoteParticipantService> {
-  const address = participantServer(f, ctx, command);
-  const credential = adminCredential(f, room, ctx, command);
-  return explainRefusals(remoteParticipantService(await ctx.connect({ address }), credential.token), credential, room);
-}
-
 // A refusal of a token the CLI signed itself is about the key, not about anything the user typed: say so.
-function explainRefusals(remote: RemoteParticipantService, credential: AdminCredential, room: string): RemoteParticipantService {
+function explainRefusal(err: unknown, credential: AdminCredential, room: string): never {
   const key = credential.signedWith;
-  if (key === undefined) return remote;
-  const explain = (err: unknown): never => {
-    if (err instanceof RoomgateError && (err.code === Code.UNAUTHENTICATED || err.code === Code.PERMISSION_DENIED)) {
-      throw new RoomgateError(err.code, err.reason, `the server refused the admin token this command signed with API key "${key}" for room "${room}": ${err.message}`, err.field);
-    }
-    throw err;
-  };
-  return {
-    ...remote,
-    list: (r) => remote.list(r).catch(explain),
-    get: (r, i) => remote.get(r, i).catch(explain),
-    update: (req) => remote.update(req).catch(explain),
-    remove: (r, i, revoke) => remote.remove(r, i, revoke).catch(explain),
-    watch: (r, i, onEvent) => {
-      const handle = remote.watch(r, i, onEvent);
-      return { ...handle, done: handle.done.catch(explain) };
-    },
-  };
+  if (key !== undefined && err instanceof RoomgateError && (err.code === Code.UNAUTHENTICATED || err.code === Code.PERMISSION_DENIED)) {
+    throw new RoomgateError(err.code, err.reason, `the server refused the admin token this command signed with API key "${key}" for room "${room}": ${err.message}`, err.field);
+  }
+  throw err;
 }
 
 /** Connects, runs `body`, and always closes the channel so the process can exit. */
 export async function withParticipants<T>(
   f: ConnectionFlags, room: string, ctx: CliContext, command: string, body: (remote: RemoteParticipantService) => Promise<T>,
 ): Promise<T> {
-  const remote = await connectParticipants(f, room, ctx, command);
+  const address = participantServer(f, ctx, command);
+  const credential = adminCredential(f, room, ctx, command);
+  const remote = remoteParticipantService(await ctx.connect({ address }), credential.token);
   try {
     return await body(remote);
+  } catch (err) {
+    return explainRefusal(err, credential, room);
   } finally {
     remote.close();
   }
