@@ -40,5 +40,5 @@ export function effectiveVideo(video: VideoGrant | undefined, issuedSec: number 
  */
 export interface LiveStateView {
   /** State for (room, identity), or undefined when the registry knows nothing of it. */
-  lookup(room: string, identity: string): LiveParticipantState | undefined | Promise<LiveParticipantState | undefined>;
+  lookup(room: string, identity: string): Readonly<LiveParticipantState> | undefined | Promise<Readonly<LiveParticipantState> | undefined>;
 }

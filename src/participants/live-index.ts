@@ -5,7 +5,7 @@ import { liveEntryOf, participantKey, type LiveEntry, type ParticipantRecord } f
 /** An in-memory LiveStateView: verification reads it without I/O; the registry keeps it in step with the store. */
 export interface LiveIndex extends LiveStateView {
   /** Synchronous: the index never does I/O; throws `store_unavailable` before `load`. */
-  lookup(room: string, identity: string): LiveParticipantState | undefined;
+  lookup(room: string, identity: string): Readonly<LiveParticipantState> | undefined;
   /** Replaces the contents with what the store holds (at start). */
   load(entries: readonly LiveEntry[]): void;
   /** Applies a stored participant record; older versions than the one held are ignored, so an older permission never replaces a newer one. */
@@ -40,7 +40,8 @@ export function createLiveIndex(): LiveIndex {
       // Fail closed: before the load, a revoked token would look valid.
       if (!loaded) throw new RoomgateError("store_unavailable");
       const s = slots.get(participantKey(room, identity));
-      return s && { ...s.state };
+      // The index's own entry, read-only: VerifyToken looks up on every call, so no copy is made.
+      return s?.state;
     },
     load(entries) {
       slots.clear();
