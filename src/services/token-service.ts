@@ -14,6 +14,7 @@ import { Grant, type TokenService, type VerifyTokenRequest, type VerifyTokenResp
 import type { ImplOf } from "../transport/grpc-adapter.js";
 import { claimsFromProto, claimsToProto, timestampFromSeconds, videoToProto } from "./claims-convert.js";
 import type { TokenVerifier, VerifiedAccess } from "./token-verifier.js";
+import { isThenable } from "../transport/maybe-async.js";
 
 /** Dependencies of the token service. */
 export interface TokenServiceDeps {
@@ -125,7 +126,7 @@ export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenS
       if (!req.token) throw tokenError("token_malformed");
       const access = deps.verifier.check ? deps.verifier.check(req.token) : deps.verifier.verify(req.token);
       // Answered in this turn unless the live state view is asynchronous.
-      return access instanceof Promise ? access.then((a) => verifyResponse(req, a)) : verifyResponse(req, access);
+      return isThenable(access) ? Promise.resolve(access).then((a) => verifyResponse(req, a)) : verifyResponse(req, access);
     },
   };
 }

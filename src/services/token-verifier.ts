@@ -4,6 +4,7 @@ import type { VideoGrant } from "../core/grants.js";
 import { verifyJwt, type TokenPolicy, type VerifiedToken } from "../core/jwt.js";
 import type { KeyProvider } from "../core/keys.js";
 import { effectiveVideo, issuedAtOrBefore, type LiveParticipantState, type LiveStateView } from "../core/live-state.js";
+import { isThenable } from "../transport/maybe-async.js";
 
 /** A verified token plus what the registry says about its bearer now. */
 export interface VerifiedAccess {
@@ -57,7 +58,7 @@ export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
     const room = video?.room;
     if (!room || !verified.identity) return { token: verified, effectiveVideo: video };
     const state = deps.live.lookup(room, verified.identity);
-    return state instanceof Promise ? state.then((s) => withState(verified, s)) : withState(verified, state);
+    return isThenable(state) ? Promise.resolve(state).then((s) => withState(verified, s)) : withState(verified, state);
   };
   const check = (token: string): VerifiedAccess | Promise<VerifiedAccess> => {
     const ring = deps.keys.current();

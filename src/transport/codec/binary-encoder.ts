@@ -1,5 +1,6 @@
 import { create, ScalarType, toBinary, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { fieldPlan } from "./support.js";
+import { asBuffer } from "../bytes.js";
 
 /** A compiled binary encoder for one message type. */
 export type BinaryEncoder = (msg: MessageShape<DescMessage>) => Buffer;
@@ -598,8 +599,7 @@ export function compileBinaryEncoder(desc: DescMessage, messageEncoder: (d: Desc
     try {
       n = enc.size(msg as unknown as Msg, st);
     } catch {
-      const bytes = toBinary(desc, msg);
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return asBuffer(toBinary(desc, msg));
     }
     st.buf = Buffer.allocUnsafe(n);
     enc.write(msg as unknown as Msg, st);

@@ -1,5 +1,6 @@
 import { ScalarType, toJsonString, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { fieldPlan } from "./support.js";
+import { asBuffer } from "../bytes.js";
 
 /** The `toJson` options roomgate writes with (see twirp.ts). */
 export interface JsonWriteStyle {
@@ -53,7 +54,7 @@ function scalarToJson(type: ScalarType): Conv {
     case ScalarType.BYTES:
       return (v) => {
         if (!(v instanceof Uint8Array)) throw NOT_MINE;
-        return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
+        return asBuffer(v).toString("base64");
       };
     default:
       return (v) => {
