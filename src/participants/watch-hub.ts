@@ -82,7 +82,7 @@ export function createWatchHub(deps: WatchHubDeps): WatchHub {
     async open(room, identity, listener, read) {
       const w = watchers.add(room, identity, listener);
       try {
-        w.deliver(openerFor(await read()));
+        w.start(openerFor(await read()));
       } catch (err) {
         w.remove();
         throw err;

@@ -14,8 +14,14 @@ export type WatchListener = (event: WatchEvent) => void;
 
 /** One open watch stream of this process. */
 export interface Watcher {
-  /** Passes an event on unless it is older than one already delivered. */
+  /**
+   * Passes an event on unless it is older than one already delivered, or repeats the version of
+   * one already delivered (only a `refreshed` may: it carries a newer token). Until `start`,
+   * only the newest event is held.
+   */
   deliver: WatchListener;
+  /** Delivers the stream's first event (the state read after listening began), then the held event if it is newer. */
+  start(first: WatchEvent): void;
   /** Closes the watcher and frees its place under the limits; calling it twice is harmless. */
   remove(): void;
 }
@@ -69,16 +75,30 @@ export function createWatcherSet(deps: WatcherSetDeps): WatcherSet {
       if (total >= deps.limits.total || (existing?.watchers.size ?? 0) >= deps.limits.perParticipant) throw new RoomgateError("watch_limit");
       let lastVersion = 0;
       let open = true;
+      // Events that arrive while the first state is read: each carries the whole participant, so the newest is enough.
+      let held: WatchEvent | undefined;
+      let started = false;
+      const pass = (event: WatchEvent): void => {
+        const v = event.participant.version;
+        if (!open || v < lastVersion || (v === lastVersion && event.cause !== "refreshed")) return;
+        lastVersion = v;
+        try {
+          listener(event);
+        } catch (err) {
+          log.error("participant watcher failed", { cause: event.cause, err });
+        }
+      };
       const w: Watcher = {
         deliver(event) {
-          // Bus events and the first token race on subscribe; a stream never goes back in versions.
-          if (!open || event.participant.version < lastVersion) return;
-          lastVersion = event.participant.version;
-          try {
-            listener(event);
-          } catch (err) {
-            log.error("participant watcher failed", { cause: event.cause, err });
-          }
+          if (started) pass(event);
+          else if (!held || event.participant.version >= held.participant.version) held = event;
+        },
+        start(first) {
+          if (started) return;
+          started = true;
+          pass(first);
+          if (held && held.participant.version > first.participant.version) pass(held);
+          held = undefined;
         },
         remove() {
           if (!open) return;

@@ -58,12 +58,58 @@ describe("watcher set limits", () => {
   it("delivers to every watcher of a participant in version order, never going back", () => {
     const { set } = setup(3, 3);
     const seen: number[][] = [[], []];
-    set.add("r1", "a", (e) => seen[0]!.push(e.participant.version));
-    set.add("r1", "a", (e) => seen[1]!.push(e.participant.version));
     const at = (version: number): WatchEvent => ({ cause: "updated", participant: record("a", { version }) });
+    set.add("r1", "a", (e) => seen[0]!.push(e.participant.version)).start(at(1));
+    set.add("r1", "a", (e) => seen[1]!.push(e.participant.version)).start(at(1));
     set.deliverLocal(at(2));
     set.deliverLocal(at(1));
     set.deliverLocal(at(3));
-    expect(seen).toEqual([[2, 3], [2, 3]]);
+    expect(seen).toEqual([[1, 2, 3], [1, 2, 3]]);
+  });
+});
+
+describe("a watcher's first event", () => {
+  const event = (cause: WatchEvent["cause"], version: number): WatchEvent => ({ cause, participant: record("a", { version }) });
+  const watch = () => {
+    const { set } = setup(3, 3);
+    const seen: string[] = [];
+    const w = set.add("r1", "a", (e) => seen.push(`${e.cause}@${e.participant.version}`));
+    return { set, w, seen };
+  };
+
+  it("holds events that arrive before the first state and drops those the state already covers", () => {
+    const { set, w, seen } = watch();
+    set.deliverLocal(event("joined", 1));
+    expect(seen).toEqual([]);
+    w.start(event("refreshed", 1));
+    expect(seen).toEqual(["refreshed@1"]);
+  });
+
+  it("delivers the newest held event after the first state when it is newer", () => {
+    const { set, w, seen } = watch();
+    set.deliverLocal(event("updated", 3));
+    set.deliverLocal(event("updated", 2));
+    set.deliverLocal(event("removed", 4));
+    w.start(event("refreshed", 2));
+    expect(seen).toEqual(["refreshed@2", "removed@4"]);
+  });
+
+  it("never repeats a version except as a refresh carrying a newer token", () => {
+    const { set, w, seen } = watch();
+    w.start(event("refreshed", 1));
+    set.deliverLocal(event("joined", 1));
+    set.deliverLocal(event("refreshed", 1));
+    set.deliverLocal(event("updated", 2));
+    set.deliverLocal(event("updated", 2));
+    expect(seen).toEqual(["refreshed@1", "refreshed@1", "updated@2"]);
+  });
+
+  it("delivers nothing after remove, held or not", () => {
+    const { set, w, seen } = watch();
+    set.deliverLocal(event("updated", 2));
+    w.remove();
+    w.start(event("refreshed", 1));
+    set.deliverLocal(event("updated", 3));
+    expect(seen).toEqual([]);
   });
 });
