@@ -11,6 +11,7 @@ import { CreateTokenRequestSchema, TokenService, type CreateTokenResponse } from
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { hs256 } from "../support/raw-tokens.js";
 import { grpcOutcome, participantCalls, twirpCall, twirpOutcome } from "../support/participant-calls.js";
+import { deployment, onEveryInstance, startDeployment, type TestDeployment } from "../support/deployment.js";
 import { API_KEY, API_SECRET, CLIENT_CREDENTIAL, OTHER_KEY, T0_MS, startTestServer, type TestServer } from "../support/token-server.js";
 
 const NOW = T0_MS / 1000;
@@ -18,7 +19,9 @@ const TIME = new Date(T0_MS).toISOString();
 const ROOM = "r1";
 const SIP_CREDENTIAL = "sip-gateway-credential";
 const WEB_CREDENTIAL = "web-backend-credential";
-const INSTANCE = "audit-test:1";
+const INSTANCE_ID = "audit-test:1";
+// Several instances append to the one file here (each line is one append), each naming itself: instance_id-N.
+const INSTANCE: unknown = deployment() === "single" ? INSTANCE_ID : expect.stringMatching(/^audit-test:1-[0-9]+$/);
 
 const sign = (payload: Record<string, unknown>): string => hs256({ iss: API_KEY, iat: NOW, nbf: NOW, exp: NOW + 3600, ...payload }, API_SECRET);
 const joinTokenFor = (identity: string, extra: Record<string, unknown> = {}): string => sign({ sub: identity, video: { roomJoin: true, room: ROOM }, ...extra });
@@ -40,7 +43,7 @@ const auditLines = (path: string): Record<string, unknown>[] =>
   readFileSync(path, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe("audit log of a running server", () => {
-  let s: TestServer;
+  let s: TestDeployment;
   let dir: string;
   let path: string;
   let calls: ReturnType<typeof participantCalls>;
@@ -56,7 +59,7 @@ describe("audit log of a running server", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "roomgate-audit-e2e-"));
     path = join(dir, "audit.log");
-    s = await startTestServer(join(dir, "data"), { auditLog: path, instanceId: INSTANCE, clients: CLIENTS });
+    s = await startDeployment(join(dir, "data"), { auditLog: path, instanceId: INSTANCE_ID, clients: CLIENTS });
     calls = participantCalls(s.participantClient, s.tokenClient);
   });
   afterAll(async () => {
@@ -119,8 +122,8 @@ describe("audit log of a running server", () => {
     const tw = await twirpCall(s.twirpUrl, "roomgate.v1.TokenService", "CreateToken", { claims: { identity: "bot-1", video: { roomJoin: true, room: "app-1" } } }, WEB_CREDENTIAL);
     expect(twirpOutcome(tw)).toEqual({ status: 403, code: "permission_denied", reason: "policy_denied", argument: "identity" });
     expect(tw.json.msg).toBe("outside the client's minting policy: identity is outside the identities this client may name");
-    expect(newLines().map((l) => [l.event, l.reason])).toEqual([
-      ["token.create", undefined], ["caller.denied", "policy_denied"], ["caller.denied", "policy_denied"], ["caller.denied", "policy_denied"],
+    expect(newLines().map((l) => [l.event, l.reason, l.identity])).toEqual([
+      ["token.create", undefined, "user-1"], ["caller.denied", "policy_denied", "user-1"], ["caller.denied", "policy_denied", "user-1"], ["caller.denied", "policy_denied", "bot-1"],
     ]);
   });
 
@@ -189,7 +192,8 @@ describe("audit log of a running server", () => {
       time: TIME, instance: INSTANCE, event: "participant.remove", outcome: "allowed", caller: { identity: "admin", api_key: API_KEY }, room: ROOM, identity: "alice",
       revoke_tokens: true, watermark: NOW,
     }]);
-    // The revoked token trying to join again is a refused caller.
+    // The revoked token trying to join again is a refused caller (on whichever instance, once each has the watermark).
+    await onEveryInstance(s, async (on) => expect((await grpcOutcome(on.verify({ token: joinTokenFor("alice") }))).reason).toBe("token_revoked"));
     expect(await grpcOutcome(calls.join(joinTokenFor("alice")))).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: "token_revoked" });
     expect(newLines()).toEqual([{ time: TIME, instance: INSTANCE, event: "caller.denied", outcome: "denied", reason: "token_revoked", action: "participant.join" }]);
   });
@@ -206,40 +210,43 @@ describe("audit log of a running server", () => {
   });
 });
 
-describe("audit fail-closed on a full disk (/dev/full)", () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "roomgate-audit-full-"));
+// One instance restarted on the same data directory: a single-instance scenario.
+if (deployment() === "single") {
+  describe("audit fail-closed on a full disk (/dev/full)", () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), "roomgate-audit-full-"));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("CreateToken and every participant-changing call fail UNAVAILABLE audit_unavailable and change nothing", async () => {
+      const data = join(dir, "data");
+      // A participant to change, joined while the audit log could be written.
+      const before = await startTestServer(data, { auditLog: join(dir, "ok.log") });
+      await participantCalls(before.participantClient, before.tokenClient).join(joinTokenFor("alice"));
+      await before.close();
+
+      const s = await startTestServer(data, { auditLog: "/dev/full" });
+      try {
+        const calls = participantCalls(s.participantClient, s.tokenClient);
+        const unavailable = { code: grpc.status.UNAVAILABLE, reason: "audit_unavailable" };
+        expect(await grpcOutcome(createToken(s, { claims: { identity: "a", video: { roomJoin: true, room: ROOM } } }, CLIENT_CREDENTIAL))).toEqual(unavailable);
+        expect(await grpcOutcome(calls.join(joinTokenFor("bob")))).toEqual(unavailable);
+        expect(await grpcOutcome(calls.update({ room: ROOM, identity: "alice", metadata: "changed", permission: { canPublish: false } }, ADMIN))).toEqual(unavailable);
+        expect(await grpcOutcome(calls.remove(ROOM, "alice", true, ADMIN))).toEqual(unavailable);
+        const lk = await twirpCall(s.twirpUrl, "livekit.RoomService", "RemoveParticipant", { room: ROOM, identity: "alice" }, ADMIN);
+        expect(twirpOutcome(lk)).toEqual({ status: 503, code: "unavailable", reason: "audit_unavailable" });
+        const tw = await twirpCall(s.twirpUrl, "roomgate.v1.TokenService", "CreateToken", { claims: { identity: "a", video: { roomJoin: true, room: ROOM } } }, CLIENT_CREDENTIAL);
+        expect(twirpOutcome(tw)).toEqual({ status: 503, code: "unavailable", reason: "audit_unavailable" });
+
+        // Nothing changed: bob never joined, alice is active with her old metadata and permission, and her token still verifies.
+        expect(await grpcOutcome(calls.get(ROOM, "bob", ADMIN))).toEqual({ code: grpc.status.NOT_FOUND, reason: "participant_not_found" });
+        const alice = (await calls.get(ROOM, "alice", ADMIN)).participant!;
+        expect({ metadata: alice.metadata, canPublish: alice.permission!.canPublish, version: alice.version }).toEqual({ metadata: "", canPublish: true, version: 1n });
+        expect((await calls.verify({ token: joinTokenFor("alice") })).apiKey).toBe(API_KEY);
+      } finally {
+        await s.close();
+      }
+    });
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it("CreateToken and every participant-changing call fail UNAVAILABLE audit_unavailable and change nothing", async () => {
-    const data = join(dir, "data");
-    // A participant to change, joined while the audit log could be written.
-    const before = await startTestServer(data, { auditLog: join(dir, "ok.log") });
-    await participantCalls(before.participantClient, before.tokenClient).join(joinTokenFor("alice"));
-    await before.close();
-
-    const s = await startTestServer(data, { auditLog: "/dev/full" });
-    try {
-      const calls = participantCalls(s.participantClient, s.tokenClient);
-      const unavailable = { code: grpc.status.UNAVAILABLE, reason: "audit_unavailable" };
-      expect(await grpcOutcome(createToken(s, { claims: { identity: "a", video: { roomJoin: true, room: ROOM } } }, CLIENT_CREDENTIAL))).toEqual(unavailable);
-      expect(await grpcOutcome(calls.join(joinTokenFor("bob")))).toEqual(unavailable);
-      expect(await grpcOutcome(calls.update({ room: ROOM, identity: "alice", metadata: "changed", permission: { canPublish: false } }, ADMIN))).toEqual(unavailable);
-      expect(await grpcOutcome(calls.remove(ROOM, "alice", true, ADMIN))).toEqual(unavailable);
-      const lk = await twirpCall(s.twirpUrl, "livekit.RoomService", "RemoveParticipant", { room: ROOM, identity: "alice" }, ADMIN);
-      expect(twirpOutcome(lk)).toEqual({ status: 503, code: "unavailable", reason: "audit_unavailable" });
-      const tw = await twirpCall(s.twirpUrl, "roomgate.v1.TokenService", "CreateToken", { claims: { identity: "a", video: { roomJoin: true, room: ROOM } } }, CLIENT_CREDENTIAL);
-      expect(twirpOutcome(tw)).toEqual({ status: 503, code: "unavailable", reason: "audit_unavailable" });
-
-      // Nothing changed: bob never joined, alice is active with her old metadata and permission, and her token still verifies.
-      expect(await grpcOutcome(calls.get(ROOM, "bob", ADMIN))).toEqual({ code: grpc.status.NOT_FOUND, reason: "participant_not_found" });
-      const alice = (await calls.get(ROOM, "alice", ADMIN)).participant!;
-      expect({ metadata: alice.metadata, canPublish: alice.permission!.canPublish, version: alice.version }).toEqual({ metadata: "", canPublish: true, version: 1n });
-      expect((await calls.verify({ token: joinTokenFor("alice") })).apiKey).toBe(API_KEY);
-    } finally {
-      await s.close();
-    }
-  });
-});
+}

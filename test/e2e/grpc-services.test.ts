@@ -8,14 +8,15 @@ import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callUnary, grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
-import { startTestServer, type TestServer } from "../support/token-server.js";
+import { startDeployment } from "../support/deployment.js";
+import { type TestServer } from "../support/token-server.js";
 
 const run = promisify(execFile);
 let s: TestServer;
 let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "roomgate-grpc-"));
-  s = await startTestServer(dir);
+  s = await startDeployment(dir);
 });
 afterAll(async () => {
   await s.close();

@@ -8,14 +8,15 @@ import { systemClock } from "../../src/core/clock.js";
 import { bearerMetadata, callUnary } from "../../src/transport/grpc-adapter.js";
 import { TrackSource as PbTrackSource } from "../../gen/roomgate/v1/grants_pb.js";
 import { CreateTokenRequestSchema, Grant, TokenService, VerifyTokenRequestSchema } from "../../gen/roomgate/v1/token_service_pb.js";
-import { API_KEY, API_SECRET, CLIENT_CREDENTIAL, startTestServer, type TestServer } from "../support/token-server.js";
+import { startDeployment } from "../support/deployment.js";
+import { API_KEY, API_SECRET, CLIENT_CREDENTIAL, type TestServer } from "../support/token-server.js";
 
 // livekit-server-sdk checks against the wall clock, so this server runs on it too.
 let s: TestServer;
 let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "roomgate-interop-"));
-  s = await startTestServer(dir, {}, systemClock);
+  s = await startDeployment(dir, {}, systemClock);
 });
 afterAll(async () => {
   await s.close();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DB_FILE } from "../../src/participants/sqlite-store.js";
 import { hs256 } from "../support/raw-tokens.js";
 import { grpcOutcome, participantCalls, twirpCall, twirpOutcome, type GrpcOutcome, type TwirpReply } from "../support/participant-calls.js";
+import { deployment, onEveryInstance, startDeployment, type TestDeployment } from "../support/deployment.js";
 import { API_KEY, API_SECRET, T0_MS, startTestServer, type TestServer } from "../support/token-server.js";
 
 // The server's manual clock stays at T0 in this file, so every token below is judged at NOW.
@@ -22,14 +23,14 @@ const joinTokenFor = (identity: string, room = ROOM): string => sign({ sub: iden
 const adminOf = (room: string, claims: Record<string, unknown> = {}): string => sign({ sub: "admin", video: { roomAdmin: true, room }, ...claims });
 const ADMIN = adminOf(ROOM);
 
-let s: TestServer;
+let s: TestDeployment;
 let dir: string;
 let calls: ReturnType<typeof participantCalls>;
 let fresh = 0;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "roomgate-participant-auth-"));
-  s = await startTestServer(dir);
+  s = await startDeployment(dir);
   calls = participantCalls(s.participantClient, s.tokenClient);
   await calls.join(joinTokenFor("member"));
 });
@@ -254,6 +255,8 @@ describe("token_revoked after RemoveParticipant with revoke_tokens", () => {
     const elsewhere = joinTokenFor(identity, "r2");
     await calls.join(elsewhere);
     await removeWithRevoke(identity);
+    // Every instance has the watermark in memory before the calls below, spread over the instances, are made.
+    await onEveryInstance(s, async (on) => expect(showGrpc(await grpcOutcome(on.verify({ token })))).toBe(revoked("grpc")));
 
     const got = {
       "grpc VerifyToken": showGrpc(await grpcOutcome(calls.verify({ token }))),
@@ -290,60 +293,63 @@ describe("token_revoked after RemoveParticipant with revoke_tokens", () => {
   });
 });
 
-describe("store_unavailable while another connection holds the database's write lock", () => {
-  let locked: TestServer;
-  let lockedDir: string;
-  let locker: Database.Database | undefined;
-  let lockedCalls: ReturnType<typeof participantCalls>;
+// SQLite's write lock: a single-instance scenario.
+if (deployment() === "single") {
+  describe("store_unavailable while another connection holds the database's write lock", () => {
+    let locked: TestServer;
+    let lockedDir: string;
+    let locker: Database.Database | undefined;
+    let lockedCalls: ReturnType<typeof participantCalls>;
 
-  beforeAll(async () => {
-    lockedDir = mkdtempSync(join(tmpdir(), "roomgate-locked-"));
-    // The default 5 s lock wait blocks the (synchronous) store; 100 ms keeps this test fast and still waits for real.
-    locked = await startTestServer(lockedDir, {}, undefined, { storeBusyTimeoutMs: 100 });
-    lockedCalls = participantCalls(locked.participantClient, locked.tokenClient);
-    await lockedCalls.join(joinTokenFor("member"));
-  });
-  afterAll(async () => {
-    locker?.close();
-    await locked?.close();
-    rmSync(lockedDir, { recursive: true, force: true });
-  });
-
-  it("writes fail with UNAVAILABLE store_unavailable on both transports; reads, verification and, after the lock goes, writes work", async () => {
-    locker = new Database(join(lockedDir, DEFAULT_DB_FILE));
-    locker.exec("BEGIN EXCLUSIVE");
-    const unavailable = { grpc: "UNAVAILABLE store_unavailable", twirp: "503 unavailable store_unavailable" };
-    const update = { room: ROOM, identity: "member", metadata: "while locked" };
-    const got = {
-      "grpc UpdateParticipant": showGrpc(await grpcOutcome(lockedCalls.update(update, ADMIN))),
-      "grpc RemoveParticipant": showGrpc(await grpcOutcome(lockedCalls.remove(ROOM, "member", true, ADMIN))),
-      "grpc JoinRoom": showGrpc(await grpcOutcome(lockedCalls.join(joinTokenFor("newcomer")))),
-      "twirp UpdateParticipant": showTwirp(await twirpCall(locked.twirpUrl, PS, "UpdateParticipant", update, ADMIN)),
-      "twirp RemoveParticipant": showTwirp(await twirpCall(locked.twirpUrl, PS, "RemoveParticipant", { room: ROOM, identity: "member", revokeTokens: true }, ADMIN)),
-      "twirp JoinRoom": showTwirp(await twirpCall(locked.twirpUrl, PS, "JoinRoom", { token: joinTokenFor("newcomer") })),
-      "livekit UpdateParticipant": showTwirp(await twirpCall(locked.twirpUrl, LK, "UpdateParticipant", update, ADMIN)),
-      // WAL readers are not blocked by a writer, and verification answers from memory.
-      "grpc GetParticipant": showGrpc(await grpcOutcome(lockedCalls.get(ROOM, "member", ADMIN))),
-      "grpc VerifyToken": showGrpc(await grpcOutcome(lockedCalls.verify({ token: joinTokenFor("member") }))),
-    };
-    expect(got).toEqual({
-      "grpc UpdateParticipant": unavailable.grpc,
-      "grpc RemoveParticipant": unavailable.grpc,
-      "grpc JoinRoom": unavailable.grpc,
-      "twirp UpdateParticipant": unavailable.twirp,
-      "twirp RemoveParticipant": unavailable.twirp,
-      "twirp JoinRoom": unavailable.twirp,
-      "livekit UpdateParticipant": unavailable.twirp,
-      "grpc GetParticipant": "OK",
-      "grpc VerifyToken": "OK",
+    beforeAll(async () => {
+      lockedDir = mkdtempSync(join(tmpdir(), "roomgate-locked-"));
+      // The default 5 s lock wait blocks the (synchronous) store; 100 ms keeps this test fast and still waits for real.
+      locked = await startTestServer(lockedDir, {}, undefined, { storeBusyTimeoutMs: 100 });
+      lockedCalls = participantCalls(locked.participantClient, locked.tokenClient);
+      await lockedCalls.join(joinTokenFor("member"));
+    });
+    afterAll(async () => {
+      locker?.close();
+      await locked?.close();
+      rmSync(lockedDir, { recursive: true, force: true });
     });
 
-    locker.exec("ROLLBACK");
-    locker.close();
-    locker = undefined;
-    const after = await lockedCalls.update(update, ADMIN);
-    // Version 2: none of the refused writes left anything behind.
-    expect([after.participant?.metadata, after.participant?.version, after.participant?.state]).toEqual(["while locked", 2n, 1]);
-    expect(showGrpc(await grpcOutcome(lockedCalls.verify({ token: joinTokenFor("member") })))).toBe("OK");
+    it("writes fail with UNAVAILABLE store_unavailable on both transports; reads, verification and, after the lock goes, writes work", async () => {
+      locker = new Database(join(lockedDir, DEFAULT_DB_FILE));
+      locker.exec("BEGIN EXCLUSIVE");
+      const unavailable = { grpc: "UNAVAILABLE store_unavailable", twirp: "503 unavailable store_unavailable" };
+      const update = { room: ROOM, identity: "member", metadata: "while locked" };
+      const got = {
+        "grpc UpdateParticipant": showGrpc(await grpcOutcome(lockedCalls.update(update, ADMIN))),
+        "grpc RemoveParticipant": showGrpc(await grpcOutcome(lockedCalls.remove(ROOM, "member", true, ADMIN))),
+        "grpc JoinRoom": showGrpc(await grpcOutcome(lockedCalls.join(joinTokenFor("newcomer")))),
+        "twirp UpdateParticipant": showTwirp(await twirpCall(locked.twirpUrl, PS, "UpdateParticipant", update, ADMIN)),
+        "twirp RemoveParticipant": showTwirp(await twirpCall(locked.twirpUrl, PS, "RemoveParticipant", { room: ROOM, identity: "member", revokeTokens: true }, ADMIN)),
+        "twirp JoinRoom": showTwirp(await twirpCall(locked.twirpUrl, PS, "JoinRoom", { token: joinTokenFor("newcomer") })),
+        "livekit UpdateParticipant": showTwirp(await twirpCall(locked.twirpUrl, LK, "UpdateParticipant", update, ADMIN)),
+        // WAL readers are not blocked by a writer, and verification answers from memory.
+        "grpc GetParticipant": showGrpc(await grpcOutcome(lockedCalls.get(ROOM, "member", ADMIN))),
+        "grpc VerifyToken": showGrpc(await grpcOutcome(lockedCalls.verify({ token: joinTokenFor("member") }))),
+      };
+      expect(got).toEqual({
+        "grpc UpdateParticipant": unavailable.grpc,
+        "grpc RemoveParticipant": unavailable.grpc,
+        "grpc JoinRoom": unavailable.grpc,
+        "twirp UpdateParticipant": unavailable.twirp,
+        "twirp RemoveParticipant": unavailable.twirp,
+        "twirp JoinRoom": unavailable.twirp,
+        "livekit UpdateParticipant": unavailable.twirp,
+        "grpc GetParticipant": "OK",
+        "grpc VerifyToken": "OK",
+      });
+
+      locker.exec("ROLLBACK");
+      locker.close();
+      locker = undefined;
+      const after = await lockedCalls.update(update, ADMIN);
+      // Version 2: none of the refused writes left anything behind.
+      expect([after.participant?.metadata, after.participant?.version, after.participant?.state]).toEqual(["while locked", 2n, 1]);
+      expect(showGrpc(await grpcOutcome(lockedCalls.verify({ token: joinTokenFor("member") })))).toBe("OK");
+    });
   });
-});
+}

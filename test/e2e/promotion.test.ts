@@ -11,10 +11,11 @@ import { EventCause } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { Grant } from "../../gen/roomgate/v1/token_service_pb.js";
 import { grpcOutcome, participantCalls } from "../support/participant-calls.js";
 import { hs256 } from "../support/raw-tokens.js";
-import { API_KEY, API_SECRET, OTHER_KEY, OTHER_SECRET, T0_MS, startTestServer, type TestServer } from "../support/token-server.js";
+import { onEveryInstance, startDeployment, type TestDeployment } from "../support/deployment.js";
+import { API_KEY, API_SECRET, OTHER_KEY, OTHER_SECRET, T0_MS, type TestServer } from "../support/token-server.js";
 
 // Every token here passes through livekit-server-sdk, which checks against the wall clock, so the server runs on it too.
-let s: TestServer;
+let s: TestDeployment;
 let dir: string;
 let calls: ReturnType<typeof participantCalls>;
 let rooms: RoomServiceClient;
@@ -30,9 +31,9 @@ const sdkVerifier = {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "roomgate-promotion-"));
-  s = await startTestServer(dir, {}, systemClock);
+  s = await startDeployment(dir, {}, systemClock);
   calls = participantCalls(s.participantClient, s.tokenClient);
-  rooms = new RoomServiceClient(`http://127.0.0.1:${s.server.httpPort}`, API_KEY, API_SECRET);
+  rooms = new RoomServiceClient(s.twirpUrl.replace(/\/twirp$/, ""), API_KEY, API_SECRET);
 });
 afterAll(async () => {
   await s?.close();
@@ -102,6 +103,8 @@ describe.each([
     expect(promotedClaims.exp).toBe(joinExp);
     expect(promoted.expiresAt?.seconds).toBe(BigInt(joinExp));
 
+    // Live permissions are answered from memory; every instance learns the update within the propagation bound.
+    await onEveryInstance(s, async (on) => expect((await on.verify(requirePublish)).effectiveVideo?.canPublish).toBe(true));
     const afterPromotion = await calls.verify(requirePublish);
     expect(afterPromotion.claims?.video?.canPublish).toBe(false);
     expect(afterPromotion.effectiveVideo?.canPublish).toBe(true);
@@ -112,7 +115,7 @@ describe.each([
     const demoted = await watch.next();
     expect(demoted.cause).toBe(EventCause.UPDATED);
     expect((await sdkVerifier.verify(demoted.token)).video).toEqual(updatedVideo(room, false));
-    expect(await grpcOutcome(calls.verify(requirePublish))).toEqual({ code: grpc.status.PERMISSION_DENIED, reason: "grant_missing" });
+    await onEveryInstance(s, async (on) => expect(await grpcOutcome(on.verify(requirePublish))).toEqual({ code: grpc.status.PERMISSION_DENIED, reason: "grant_missing" }));
     // The promoted token is newer than the demotion's cause but still signed with canPublish:true; it must not win it back either.
     expect(await grpcOutcome(calls.verify({ token: promoted.token, require: [Grant.CAN_PUBLISH], room })))
       .toEqual({ code: grpc.status.PERMISSION_DENIED, reason: "grant_missing" });
@@ -161,7 +164,7 @@ describe("the periodic refresh after a promotion (manual clock and timers)", () 
   let mcalls: ReturnType<typeof participantCalls>;
   beforeAll(async () => {
     mdir = mkdtempSync(join(tmpdir(), "roomgate-promotion-timers-"));
-    m = await startTestServer(mdir, {}, clock, { timers });
+    m = await startDeployment(mdir, {}, clock, { timers });
     mcalls = participantCalls(m.participantClient, m.tokenClient);
   });
   afterAll(async () => {

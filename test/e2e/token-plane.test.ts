@@ -9,7 +9,8 @@ import {
   CreateTokenRequestSchema, Grant, TokenService, VerifyTokenRequestSchema, type VerifyTokenRequest,
 } from "../../gen/roomgate/v1/token_service_pb.js";
 import { hs256, rawToken } from "../support/raw-tokens.js";
-import { API_KEY, API_SECRET, CLIENT_CREDENTIAL, OTHER_KEY, T0_MS, startTestServer, type TestServer } from "../support/token-server.js";
+import { startDeployment } from "../support/deployment.js";
+import { API_KEY, API_SECRET, CLIENT_CREDENTIAL, OTHER_KEY, T0_MS, type TestServer } from "../support/token-server.js";
 
 const NOW = T0_MS / 1000;
 let s: TestServer;
@@ -17,7 +18,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "roomgate-e2e-"));
-  s = await startTestServer(dir);
+  s = await startDeployment(dir);
 });
 afterAll(async () => {
   await s.close();

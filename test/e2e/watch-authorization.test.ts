@@ -11,7 +11,8 @@ import { ParticipantService, type WatchParticipantResponse } from "../../gen/roo
 import { grpcOutcome, participantCalls, type WatchReader } from "../support/participant-calls.js";
 import { rawWatch, zeroWindowSession } from "../support/raw-watch.js";
 import { hs256 } from "../support/raw-tokens.js";
-import { API_KEY, API_SECRET, T0_MS, startTestServer, type TestServer } from "../support/token-server.js";
+import { onEveryInstance, startDeployment, type TestDeployment } from "../support/deployment.js";
+import { API_KEY, API_SECRET, T0_MS } from "../support/token-server.js";
 
 // The server's manual clock starts at T0; tests move it by hand, never sleep for it.
 const NOW = T0_MS / 1000;
@@ -20,11 +21,15 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function server(participants: Partial<ParticipantSettings> = {}): Promise<TestServer & { calls: ReturnType<typeof participantCalls> }> {
+type Calls = ReturnType<typeof participantCalls>;
+
+/** The deployment, its calls spread over every instance, and `first`: calls to the first instance alone (watch limits are per process). */
+async function server(participants: Partial<ParticipantSettings> = {}): Promise<TestDeployment & { calls: Calls; first: Calls }> {
   const dir = mkdtempSync(join(tmpdir(), "roomgate-watch-auth-"));
-  const s = await startTestServer(dir, { participants: { ...DEFAULT_PARTICIPANT_SETTINGS, ...participants } });
+  const s = await startDeployment(dir, { participants: { ...DEFAULT_PARTICIPANT_SETTINGS, ...participants } });
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => s.close());
-  return { ...s, calls: participantCalls(s.participantClient, s.tokenClient) };
+  const one = s.instances[0]!;
+  return { ...s, calls: participantCalls(s.participantClient, s.tokenClient), first: participantCalls(one.participantClient, one.tokenClient) };
 }
 
 const sign = (payload: Record<string, unknown>): string => hs256({ iss: API_KEY, iat: NOW, nbf: NOW, exp: NOW + 3600, ...payload }, API_SECRET);
@@ -54,7 +59,7 @@ describe("a watch stream is authorized for as long as it is open", () => {
     expect((await watch.next()).cause).toBe(EventCause.REFRESHED);
 
     await s.calls.remove("hq", "admin-a", true, b);
-    expect(await grpcOutcome(s.calls.verify({ token: a }))).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: "token_revoked" });
+    await onEveryInstance(s, async (on) => expect(await grpcOutcome(on.verify({ token: a }))).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: "token_revoked" }));
     // The stream ends on the revocation itself, before any further event of alice.
     expect(await watch.ended()).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: "token_revoked" });
     await s.calls.update({ room: "hq", identity: "alice", metadata: "after" }, b);
@@ -150,14 +155,14 @@ describe("watch streams are bounded per participant and per process", () => {
     await s.calls.join(joinToken("alice", "hq"));
     await s.calls.join(joinToken("bob", "hq"));
     const admin = adminToken("admin", "hq");
-    const first = s.calls.watch("hq", "alice", admin);
-    const second = s.calls.watch("hq", "alice", admin);
+    const first = s.first.watch("hq", "alice", admin);
+    const second = s.first.watch("hq", "alice", admin);
     cleanups.push(() => first.cancel(), () => second.cancel());
     await first.next();
     await second.next();
-    expect(await s.calls.watch("hq", "alice", admin).ended()).toEqual({ code: grpc.status.RESOURCE_EXHAUSTED, reason: "watch_limit" });
+    expect(await s.first.watch("hq", "alice", admin).ended()).toEqual({ code: grpc.status.RESOURCE_EXHAUSTED, reason: "watch_limit" });
     // Another participant has its own allowance.
-    const ofBob = s.calls.watch("hq", "bob", admin);
+    const ofBob = s.first.watch("hq", "bob", admin);
     cleanups.push(() => ofBob.cancel());
     expect((await ofBob.next()).cause).toBe(EventCause.REFRESHED);
 
@@ -165,7 +170,7 @@ describe("watch streams are bounded per participant and per process", () => {
     // The server learns of the cancellation asynchronously; a new watcher gets in once it has.
     const deadline = Date.now() + 5000;
     for (;;) {
-      const again = s.calls.watch("hq", "alice", admin);
+      const again = s.first.watch("hq", "alice", admin);
       cleanups.push(() => again.cancel());
       try {
         expect((await again.next()).cause).toBe(EventCause.REFRESHED);
@@ -182,16 +187,16 @@ describe("watch streams are bounded per participant and per process", () => {
     const s = await server({ maxWatchStreams: 2 });
     const admin = adminToken("admin", "hq");
     for (const id of ["a", "b", "c"]) await s.calls.join(joinToken(id, "hq"));
-    const wa = s.calls.watch("hq", "a", admin);
-    const wb = s.calls.watch("hq", "b", admin);
+    const wa = s.first.watch("hq", "a", admin);
+    const wb = s.first.watch("hq", "b", admin);
     cleanups.push(() => wa.cancel(), () => wb.cancel());
     await wa.next();
     await wb.next();
-    expect(await s.calls.watch("hq", "c", admin).ended()).toEqual({ code: grpc.status.RESOURCE_EXHAUSTED, reason: "watch_limit" });
+    expect(await s.first.watch("hq", "c", admin).ended()).toEqual({ code: grpc.status.RESOURCE_EXHAUSTED, reason: "watch_limit" });
     await s.calls.remove("hq", "a", false, admin);
     expect((await wa.next()).cause).toBe(EventCause.REMOVED);
     expect(await wa.ended()).toEqual({ code: grpc.status.OK });
-    const wc = s.calls.watch("hq", "c", admin);
+    const wc = s.first.watch("hq", "c", admin);
     cleanups.push(() => wc.cancel());
     expect((await wc.next()).cause).toBe(EventCause.REFRESHED);
   });
@@ -213,7 +218,7 @@ describe("stalled streams are bounded by the bytes they hold", () => {
     cleanups.push(() => stalled.forEach((w) => w.close()));
     expect((await stalled[0]!.handed)["grpc-status"]).toBeUndefined();
     // A client that reads is not held against the budget once its message is sent.
-    const reader = s.calls.watch("hq", "big", admin);
+    const reader = s.first.watch("hq", "big", admin);
     expect((await reader.next()).cause).toBe(EventCause.REFRESHED);
     reader.cancel();
     // The reader's bytes are released when HTTP/2 reports them sent, which the server may learn just after the client read them.
@@ -230,12 +235,12 @@ describe("stalled streams are bounded by the bytes they hold", () => {
     stalled.push(third);
     expect((await third.handed)["grpc-status"]).toBe(String(grpc.status.RESOURCE_EXHAUSTED));
 
-    const refused = s.calls.watch("hq", "big", admin);
+    const refused = s.first.watch("hq", "big", admin);
     expect(await refused.ended()).toEqual({ code: grpc.status.RESOURCE_EXHAUSTED, reason: "watch_limit" });
     stalled.forEach((w) => w.close());
     const deadline = Date.now() + 5000;
     for (;;) {
-      const again = s.calls.watch("hq", "big", admin);
+      const again = s.first.watch("hq", "big", admin);
       cleanups.push(() => again.cancel());
       try {
         expect((await again.next()).participant?.metadata.length).toBe(150_000);

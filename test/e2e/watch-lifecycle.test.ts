@@ -11,7 +11,8 @@ import {
 } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { participantCalls } from "../support/participant-calls.js";
 import { hs256 } from "../support/raw-tokens.js";
-import { API_KEY, API_SECRET, T0_MS, startTestServer, type TestServer } from "../support/token-server.js";
+import { startDeployment, type TestDeployment } from "../support/deployment.js";
+import { API_KEY, API_SECRET, T0_MS } from "../support/token-server.js";
 
 const NOW = T0_MS / 1000;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -19,9 +20,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function server(): Promise<TestServer> {
+async function server(): Promise<TestDeployment> {
   const dir = mkdtempSync(join(tmpdir(), "roomgate-watch-"));
-  const s = await startTestServer(dir);
+  const s = await startDeployment(dir);
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => s.close());
   return s;
 }
@@ -32,12 +33,14 @@ const admin = hs256({ iss: API_KEY, sub: "admin", iat: NOW, nbf: NOW, exp: NOW +
 
 it("ends an open watch with UNAVAILABLE server_shutting_down when the server stops, so watchers reconnect", async () => {
   const s = await server();
-  const calls = participantCalls(s.participantClient, s.tokenClient);
+  // The instance that stops is the one holding the watch; with several instances the others keep serving.
+  const one = s.instances[0]!;
+  const calls = participantCalls(one.participantClient, one.tokenClient);
   const token = joinToken("alice");
   await calls.join(token);
   const watch = calls.watch("r", "alice", token);
   expect((await watch.next()).cause).toBe(EventCause.REFRESHED);
-  await s.server.close(2000);
+  await one.server.close(2000);
   expect(await watch.ended()).toMatchObject({ code: grpc.status.UNAVAILABLE, reason: "server_shutting_down" });
 });
 
