@@ -17,7 +17,7 @@ import { createInProcessEvents } from "./participants/events.js";
 import type { CommitStats } from "./participants/group-commit.js";
 import { createParticipantRegistry } from "./participants/registry.js";
 import type { ParticipantStore } from "./participants/store.js";
-import { createRedisPlane, REDIS_UPDATE_ATTEMPTS } from "./participants/redis/plane.js";
+import { createRedisPlane } from "./participants/redis/plane.js";
 import { followStoreHealth } from "./participants/redis/server-glue.js";
 import { systemTimers, type Timers } from "./participants/timers.js";
 import { createParticipantService } from "./services/participant-service.js";
@@ -69,7 +69,7 @@ export interface ServerDeps {
   storeBusyTimeoutMs?: number;
   /** A participant store to use instead of the embedded SQLite one (roomgate/testing passes an in-memory store); the server closes it. */
   participantStore?: ParticipantStore;
-  /** Monotonic milliseconds for the Redis staleness bound (default performance.now). */
+  /** Monotonic milliseconds for the Redis staleness bound and update retry budget (default performance.now). */
   monotonicNow?: () => number;
 }
 
@@ -108,11 +108,14 @@ export async function startServer(cfg: ServerConfig, deps: ServerDeps): Promise<
   let audit: AuditLog = disabledAuditLog;
   // Participant plane: an injected store, the embedded SQLite store with in-process fan-out, or Redis shared by
   // several instances; the registry's live state is what the verifier consults.
-  const redis = !deps.participantStore && cfg.redis ? createRedisPlane(cfg.redis, log, deps.monotonicNow ?? (() => performance.now())) : undefined;
+  const monotonicNow = deps.monotonicNow ?? (() => performance.now());
+  const redis = !deps.participantStore && cfg.redis ? createRedisPlane(cfg.redis, log, monotonicNow) : undefined;
   const participantStore = deps.participantStore ?? redis?.store ?? (await openSqliteStore(cfg, deps));
   const registry = createParticipantRegistry({
     store: participantStore, events: redis?.events ?? createInProcessEvents(log), keys, clock: deps.clock,
-    timers: deps.timers ?? systemTimers, settings: cfg.participants, log, ...(redis && { maxUpdateAttempts: REDIS_UPDATE_ATTEMPTS }),
+    timers: deps.timers ?? systemTimers, settings: cfg.participants, log,
+    // Each instance serializes its own updates of a participant, so a conflict means another instance's write went through.
+    ...(redis && cfg.redis && { updateRetry: { budgetMs: cfg.redis.timeoutMs, now: monotonicNow } }),
   });
   const liveState = redis ? redis.guard(registry.liveState) : registry.liveState;
   const closeParticipants = async (): Promise<void> => {

@@ -28,8 +28,19 @@ export interface ParticipantRegistryDeps {
   timers: Timers;
   settings: ParticipantSettings;
   log?: Logger;
-  /** Optimistic attempts per update before store_unavailable (default MAX_UPDATE_ATTEMPTS; a store shared by instances needs more). */
-  maxUpdateAttempts?: number;
+  /**
+   * How long an update keeps retrying optimistic conflicts before store_unavailable, on a store shared
+   * by instances (contract §10: within `redis_timeout`); without it, MAX_UPDATE_ATTEMPTS attempts.
+   */
+  updateRetry?: UpdateRetryBudget;
+}
+
+/** A time budget for an update's retries after optimistic conflicts. */
+export interface UpdateRetryBudget {
+  /** Milliseconds from the first attempt after which no new attempt starts. */
+  budgetMs: number;
+  /** Monotonic milliseconds. */
+  now(): number;
 }
 
 /** A participant together with a freshly minted token for it. */
@@ -136,7 +147,13 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
     index.applyRevocation(room, identity, throughSec);
     hub.revoked(room, identity);
   };
-  const maxAttempts = deps.maxUpdateAttempts ?? MAX_UPDATE_ATTEMPTS;
+  // Whether another attempt may start: a count in one process (conflicts there are rare), a time budget on a shared store.
+  const retryGate = (): ((attempt: number) => boolean) => {
+    const budget = deps.updateRetry;
+    if (!budget) return (attempt) => attempt < MAX_UPDATE_ATTEMPTS;
+    const until = budget.now() + budget.budgetMs;
+    return (attempt) => attempt === 0 || budget.now() < until;
+  };
   let stopTimer: (() => void) | undefined;
   let unsubscribeAll: Unsubscribe | undefined;
   let unsubscribeRevocations: Unsubscribe | undefined;
@@ -220,7 +237,9 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
       // One update of a participant at a time in this process: concurrent ones would all read the same
       // version and all but one conflict, each retry costing a store round. Only other instances can conflict.
       return updates.run(participantKey(room, identity), async () => {
-        for (let attempt = 0; attempt < maxAttempts; attempt++) {
+        const mayTry = retryGate();
+        let attempt = 0;
+        for (; mayTry(attempt); attempt++) {
           const cur = await activeOrThrow(room, identity);
           const next = applyUpdate(cur, changes, clock.nowMs());
           // LiveKit fires no claims change when nothing changed; neither a write nor a token.
@@ -232,7 +251,7 @@ export function createParticipantRegistry(deps: ParticipantRegistryDeps): Partic
           await publish({ cause: "updated", participant: res.record });
           return res.record;
         }
-        log.warn("participant update gave up after conflicts", { room, identity, attempts: maxAttempts });
+        log.warn("participant update gave up after conflicts", { room, identity, attempts: attempt });
         throw new RoomgateError("store_unavailable", { cause: new Error("too many concurrent updates") });
       });
     },

@@ -10,7 +10,7 @@ import { DEFAULT_PARTICIPANT_SETTINGS, type ParticipantSettings } from "../../sr
 import { createInProcessEvents, type ParticipantEvents } from "../../src/participants/events.js";
 import { createMemoryParticipantStore } from "../../src/participants/memory-store.js";
 import type { ParticipantRecord } from "../../src/participants/model.js";
-import { createParticipantRegistry, type ParticipantRegistry } from "../../src/participants/registry.js";
+import { createParticipantRegistry, type ParticipantRegistry, type UpdateRetryBudget } from "../../src/participants/registry.js";
 import type { ParticipantStore } from "../../src/participants/store.js";
 import { createManualTimers, type ManualTimers } from "../../src/participants/timers.js";
 import { createTokenVerifier, type TokenVerifier } from "../../src/services/token-verifier.js";
@@ -83,14 +83,16 @@ export interface Harness {
 }
 
 /** Builds and starts a harness. */
-export async function harness(opts: { store?: ParticipantStore; clock?: ManualClock; settings?: ParticipantSettings } = {}): Promise<Harness> {
+export async function harness(
+  opts: { store?: ParticipantStore; clock?: ManualClock; settings?: ParticipantSettings; updateRetry?: UpdateRetryBudget } = {},
+): Promise<Harness> {
   const clock = opts.clock ?? manualClock(T0_MS);
   const store = opts.store ?? createMemoryParticipantStore();
   const keys = testKeys();
   const events = createInProcessEvents();
   const timers = createManualTimers(clock);
   const settings = opts.settings ?? DEFAULT_PARTICIPANT_SETTINGS;
-  const registry = createParticipantRegistry({ store, events, keys, clock, timers, settings });
+  const registry = createParticipantRegistry({ store, events, keys, clock, timers, settings, ...(opts.updateRetry && { updateRetry: opts.updateRetry }) });
   await registry.start();
   const verifier = createTokenVerifier({ keys, clock, policy: DEFAULT_TOKEN_POLICY, live: registry.liveState });
   return { registry, store, events, keys, clock, timers, verifier, settings };

@@ -203,6 +203,34 @@ describe("registry: update", () => {
     await expect(h.registry.update("r1", "a", { metadata: "m" })).rejects.toMatchObject({ reason: "store_unavailable", code: "UNAVAILABLE" });
     expect(update).toHaveBeenCalledTimes(MAX_UPDATE_ATTEMPTS);
   });
+
+  it("with a retry budget (a store shared by instances), retries conflicts until the budget is spent, then store_unavailable", async () => {
+    const store = createMemoryParticipantStore();
+    let nowMs = 0;
+    // Each conflicting attempt takes 30 ms of the 100 ms budget: attempts start at 0, 30, 60 and 90 ms.
+    const update = vi.spyOn(store, "update").mockImplementation(async () => {
+      nowMs += 30;
+      return { status: "conflict" };
+    });
+    const h = await harness({ store, updateRetry: { budgetMs: 100, now: () => nowMs } });
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
+    await expect(h.registry.update("r1", "a", { metadata: "m" })).rejects.toMatchObject({ reason: "store_unavailable", code: "UNAVAILABLE" });
+    expect(update).toHaveBeenCalledTimes(4);
+  });
+
+  it("with a retry budget, an update whose conflicts end within it succeeds, and one attempt is made even with no budget", async () => {
+    const store = createMemoryParticipantStore();
+    const original = store.update.bind(store);
+    let conflicts = 50;
+    vi.spyOn(store, "update").mockImplementation(async (next, expected) => (conflicts-- > 0 ? { status: "conflict" } : original(next, expected)));
+    const h = await harness({ store, updateRetry: { budgetMs: 60_000, now: () => 0 } });
+    await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a")));
+    expect((await h.registry.update("r1", "a", { metadata: "m" })).metadata).toBe("m");
+
+    const none = await harness({ updateRetry: { budgetMs: 0, now: () => 0 } });
+    await none.registry.join(joinToken(none.keys, none.clock, joinGrants("a")));
+    expect((await none.registry.update("r1", "a", { metadata: "m" })).version).toBe(2);
+  });
 });
 
 describe("registry: get, list, remove and revocation", () => {

@@ -9,11 +9,6 @@ import { createRedisParticipantStore, type RedisParticipantStore } from "./store
 
 /** How often a connected instance re-checks the server's configuration (an eviction policy set later). */
 export const SERVER_CHECK_INTERVAL_MS = 5000;
-/**
- * Optimistic attempts per participant update on Redis. Each instance serializes its own updates
- * of one participant, so every failed attempt means another instance's write went through.
- */
-export const REDIS_UPDATE_ATTEMPTS = 1000;
 /** Pause between attempts to bring the participant plane up while Redis is unreachable. */
 export const BRING_UP_RETRY_MS = 250;
 
