@@ -24,7 +24,8 @@ export function isGrantName(s: string): s is GrantName {
  * The names of the grants a token really carries (contract §13, §11's `grants`):
  * the booleans that are true, with LiveKit's defaults applied under `roomJoin`
  * (unset canPublish and canSubscribe are true, unset canPublishData follows canPublish);
- * without `roomJoin` those three carry nothing and are left out. `roomConfig` when present.
+ * without `roomJoin` those three carry nothing and are left out. `roomConfig` when the token
+ * carries a room configuration or names a preset of one (`roomPreset`): either configures the room.
  */
 export function effectiveGrantNames(g: ClaimGrants): GrantName[] {
   const out: GrantName[] = [];
@@ -44,6 +45,6 @@ export function effectiveGrantNames(g: ClaimGrants): GrantName[] {
   if (g.agent?.databaseAdmin === true) out.push("agent.databaseAdmin");
   if (g.inference?.perform === true) out.push("inference.perform");
   if (g.observability?.write === true) out.push("observability.write");
-  if (g.roomConfig !== undefined) out.push("roomConfig");
+  if (g.roomConfig !== undefined || g.roomPreset) out.push("roomConfig");
   return out;
 }

@@ -17,6 +17,12 @@ describe("effectiveGrantNames", () => {
     expect(effectiveGrantNames({ video: { room: "r", canPublish: true, canSubscribe: true, canPublishData: true } })).toEqual([]);
   });
 
+  it("counts a room preset as roomConfig: a named configuration configures the room as an inline one does", () => {
+    expect(effectiveGrantNames({ roomPreset: "webinar" })).toEqual(["roomConfig"]);
+    expect(effectiveGrantNames({ roomPreset: "webinar", roomConfig: { name: "x" } })).toEqual(["roomConfig"]);
+    expect(effectiveGrantNames({ roomPreset: "" })).toEqual([]);
+  });
+
   it("names the other grants' booleans as sip.call, agent.admin, … and roomConfig when present", () => {
     expect(effectiveGrantNames({
       sip: { call: true, admin: false }, agent: { admin: true, simulationAdmin: true, databaseAdmin: true },

@@ -65,6 +65,12 @@ describe("checkMintPolicy: grants", () => {
     const g: ClaimGrants = { ...join("app-1", "user-1"), roomConfig: { name: "x" } };
     expect(refusal(() => checkMintPolicy(WEB, g)).message).toContain("may not include roomConfig");
   });
+
+  it("a room preset needs roomConfig too, so a client without it cannot configure the room by name", () => {
+    const g: ClaimGrants = { ...join("app-1", "user-1"), roomPreset: "record-everything" };
+    expect(refusal(() => checkMintPolicy(WEB, g)).message).toContain("may not include roomConfig");
+    expect(() => checkMintPolicy({ grants: ["roomJoin", "canPublish", "canSubscribe", "canPublishData", "roomConfig"] }, g)).not.toThrow();
+  });
 });
 
 describe("checkMintPolicy: rooms and identities", () => {
