@@ -1,8 +1,8 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { bearerMetadata, callUnary, grpcClientFor } from "../src/transport/grpc-adapter.js";
+import { createRoomgateClient } from "../src/client/client.js";
 import { HealthCheckRequestSchema, HealthCheckResponseSchema, HealthCheckResponse_ServingStatus } from "../gen/health/v1/health_pb.js";
-import { CreateTokenResponseSchema, TokenService, VerifyTokenResponseSchema } from "../gen/roomgate/v1/token_service_pb.js";
+import { CreateTokenResponseSchema, VerifyTokenResponseSchema } from "../gen/roomgate/v1/token_service_pb.js";
 import { BENCH_CLIENT_CREDENTIAL, benchBodies, benchCreateRequest, benchVerifyRequest } from "./fixture.js";
 import { compareWithH2load, H2LOAD_MISSING, h2loadAvailable, type H2Row, type H2Target } from "./h2load.js";
 import { startServerProcess } from "./server-process.js";
@@ -24,10 +24,10 @@ export type LoadSection = { rows: H2Row[] } | { unavailable: string };
 
 // One decoded call of each kind first, so the load figures are known to be successes.
 async function mintProbeToken(address: string): Promise<string> {
-  const client = new (grpcClientFor(TokenService))(address, grpc.credentials.createInsecure());
+  const client = createRoomgateClient({ address, credential: BENCH_CLIENT_CREDENTIAL, retry: false });
   try {
-    const created = await callUnary(client, TokenService.method.createToken, benchCreateRequest(), bearerMetadata(BENCH_CLIENT_CREDENTIAL));
-    const verified = await callUnary(client, TokenService.method.verifyToken, benchVerifyRequest(created.token));
+    const created = await client.tokens.createToken(benchCreateRequest());
+    const verified = await client.tokens.verifyToken(benchVerifyRequest(created.token));
     if (verified.claims?.identity !== "alice") throw new Error("VerifyToken probe returned the wrong identity");
     return created.token;
   } finally {

@@ -1,6 +1,4 @@
-import * as grpc from "@grpc/grpc-js";
-import { bearerMetadata, callUnary, grpcClientFor } from "../src/transport/grpc-adapter.js";
-import { TokenService } from "../gen/roomgate/v1/token_service_pb.js";
+import { createRoomgateClient } from "../src/client/client.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,9 +87,9 @@ export interface OverheadRow {
 export const METRICS_OVERHEAD_TARGET = 0.95;
 
 async function mintToken(port: number): Promise<string> {
-  const client = new (grpcClientFor(TokenService))(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const client = createRoomgateClient({ address: `127.0.0.1:${port}`, credential: BENCH_CLIENT_CREDENTIAL, retry: false });
   try {
-    return (await callUnary(client, TokenService.method.createToken, benchCreateRequest(), bearerMetadata(BENCH_CLIENT_CREDENTIAL))).token;
+    return (await client.tokens.createToken(benchCreateRequest())).token;
   } finally {
     client.close();
   }

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
-import * as grpc from "@grpc/grpc-js";
+import { createRoomgateClient, type RoomgateClient } from "../src/client/client.js";
+import type { StreamCall } from "../src/client/transport.js";
 import { createHmacKey } from "../src/core/hmac-key.js";
 import { mintToken } from "../src/core/minting.js";
-import { bearerMetadata, callServerStream, callUnary, grpcClientFor } from "../src/transport/grpc-adapter.js";
-import { EventCause, ParticipantService, UpdateParticipantRequestSchema, type WatchParticipantResponse } from "../gen/roomgate/v1/participant_service_pb.js";
+import { EventCause, UpdateParticipantRequestSchema, type WatchParticipantResponse } from "../gen/roomgate/v1/participant_service_pb.js";
 import { BENCH_API_KEY, BENCH_ROOM, BENCH_SECRET } from "./fixture.js";
 import { runLoad } from "./load-client.js";
 import { startServerProcess } from "./server-process.js";
@@ -34,7 +34,7 @@ export interface ParticipantResult {
   memory: { registered: number; rssEmptyMb: number; rssMb: number };
 }
 
-type Client = grpc.Client;
+type Client = RoomgateClient;
 const MB = 1024 * 1024;
 
 function tokenFor(grants: Parameters<typeof mintToken>[1]["grants"]): string {
@@ -49,28 +49,28 @@ async function joinRange(client: Client, from: number, to: number, concurrency =
     while (next < to) {
       const i = next++;
       const token = tokenFor({ identity: identityOf(i), video: { roomJoin: true, room: BENCH_ROOM } });
-      await callUnary(client, ParticipantService.method.joinRoom, create(ParticipantService.method.joinRoom.input, { token }));
+      await client.participants.joinRoom({ token });
     }
   }));
 }
 
 /** Opens one watch per participant; `onUpdated(identity)` fires for every pushed token caused by an update. */
-async function openWatchers(client: Client, count: number, admin: string, onUpdated: (identity: string) => void): Promise<grpc.ClientReadableStream<WatchParticipantResponse>[]> {
-  const streams: grpc.ClientReadableStream<WatchParticipantResponse>[] = [];
+async function openWatchers(client: Client, count: number, admin: string, onUpdated: (identity: string) => void): Promise<StreamCall<WatchParticipantResponse>[]> {
+  const streams: StreamCall<WatchParticipantResponse>[] = [];
   const ready: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
     const identity = identityOf(i);
-    const s = callServerStream(client, ParticipantService.method.watchParticipant,
-      create(ParticipantService.method.watchParticipant.input, { room: BENCH_ROOM, identity }), bearerMetadata(admin));
+    const s = client.participants.watchParticipant({ room: BENCH_ROOM, identity }, { token: admin });
     // The first event is the fresh token every watch starts with; after it the watch is live.
+    // A failure after that is the run's own cancel at the end, or shows as a missing push.
     ready.push(new Promise((resolve, reject) => {
-      s.once("data", () => resolve());
-      s.once("error", reject);
+      void (async () => {
+        for await (const e of s) {
+          resolve();
+          if (e.cause === EventCause.UPDATED && e.token) onUpdated(identity);
+        }
+      })().catch(reject);
     }));
-    s.on("data", (e: WatchParticipantResponse) => {
-      if (e.cause === EventCause.UPDATED && e.token) onUpdated(identity);
-    });
-    s.on("error", () => {});
     streams.push(s);
   }
   await Promise.all(ready);
@@ -84,10 +84,10 @@ function updateRequest(i: number, seq: number): ReturnType<typeof create<typeof 
 /** UpdateParticipant throughput, update-to-pushed-token latency with many watchers, and resident memory at scale. */
 export async function runParticipants(opts: ParticipantOptions): Promise<ParticipantResult> {
   const srv = await startServerProcess();
-  const client = new (grpcClientFor(ParticipantService))(`127.0.0.1:${srv.grpcPort}`, grpc.credentials.createInsecure());
+  const client = createRoomgateClient({ address: `127.0.0.1:${srv.grpcPort}`, retry: false });
   const admin = tokenFor({ identity: "bench-admin", video: { roomAdmin: true, room: BENCH_ROOM } });
-  const adminMd = bearerMetadata(admin);
-  let streams: grpc.ClientReadableStream<WatchParticipantResponse>[] = [];
+  const asAdmin = { token: admin };
+  let streams: StreamCall<WatchParticipantResponse>[] = [];
   try {
     const rssEmpty = await srv.rss();
     await joinRange(client, 0, opts.watched);
@@ -102,7 +102,7 @@ export async function runParticipants(opts: ParticipantOptions): Promise<Partici
         const i = s % opts.watched;
         const pushed = new Promise<void>((resolve) => waiting.set(identityOf(i), resolve));
         const t0 = nowNs();
-        await callUnary(client, ParticipantService.method.updateParticipant, updateRequest(i, s), adminMd);
+        await client.participants.updateParticipant(updateRequest(i, s), asAdmin);
         await pushed;
         h.record(Math.max(1, Math.round(nowNs() - t0)));
         waiting.delete(identityOf(i));
@@ -113,7 +113,7 @@ export async function runParticipants(opts: ParticipantOptions): Promise<Partici
     const before = await srv.stats();
     const load = await runLoad(opts.throughput, () => {
       const s = n++;
-      return callUnary(client, ParticipantService.method.updateParticipant, updateRequest(s % opts.watched, s), adminMd);
+      return client.participants.updateParticipant(updateRequest(s % opts.watched, s), asAdmin);
     });
     const after = await srv.stats();
     if (load.failed > 0) throw new Error(`UpdateParticipant failed under load: ${load.firstError}`);

@@ -1,10 +1,9 @@
-import { create } from "@bufbuild/protobuf";
-import * as grpc from "@grpc/grpc-js";
+import { createRoomgateClient, type RoomgateClient } from "../src/client/client.js";
+import type { RoomgateError } from "../src/client/errors.js";
+import type { StreamCall } from "../src/client/transport.js";
 import { createHmacKey } from "../src/core/hmac-key.js";
 import { mintToken } from "../src/core/minting.js";
-import { bearerMetadata, callServerStream, callUnary, grpcClientFor } from "../src/transport/grpc-adapter.js";
-import { EventCause, ParticipantService, type WatchParticipantResponse } from "../gen/roomgate/v1/participant_service_pb.js";
-import { TokenService } from "../gen/roomgate/v1/token_service_pb.js";
+import { EventCause, type WatchParticipantResponse } from "../gen/roomgate/v1/participant_service_pb.js";
 import { startTestRedis } from "../test/support/redis-server.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -58,13 +57,8 @@ export interface RedisBenchResult {
 const tokenFor = (grants: Parameters<typeof mintToken>[1]["grants"], iatOffset = 0): string =>
   mintToken(createHmacKey(BENCH_API_KEY, BENCH_SECRET), { grants, ttlSeconds: 6 * 3600 }, Math.floor(Date.now() / 1000) + iatOffset).token;
 const identityOf = (i: number): string => `p${i}`;
-const clientsFor = (port: number) => {
-  const addr = `127.0.0.1:${port}`;
-  return {
-    p: new (grpcClientFor(ParticipantService))(addr, grpc.credentials.createInsecure()),
-    t: new (grpcClientFor(TokenService))(addr, grpc.credentials.createInsecure()),
-  };
-};
+// No retries: a failed call must show in the figures, not be hidden by a second attempt.
+const clientFor = (port: number): RoomgateClient => createRoomgateClient({ address: `127.0.0.1:${port}`, retry: false });
 
 async function inParallel(count: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -82,35 +76,33 @@ export async function runRedisBench(opts: RedisBenchOptions): Promise<RedisBench
   const redis = await startTestRedis();
   const a = await startServerProcess({ redisUrl: redis.url });
   const b = await startServerProcess({ redisUrl: redis.url });
-  const ca = clientsFor(a.grpcPort);
-  const cb = clientsFor(b.grpcPort);
-  const admin = bearerMetadata(tokenFor({ identity: "bench-admin", video: { roomAdmin: true, room: BENCH_ROOM } }));
-  const streams: grpc.ClientReadableStream<WatchParticipantResponse>[] = [];
+  const ca = clientFor(a.grpcPort);
+  const cb = clientFor(b.grpcPort);
+  const admin = { token: tokenFor({ identity: "bench-admin", video: { roomAdmin: true, room: BENCH_ROOM } }) };
+  const streams: StreamCall<WatchParticipantResponse>[] = [];
   try {
     await inParallel(opts.watched, 32, (i) =>
-      callUnary(ca.p, ParticipantService.method.joinRoom, create(ParticipantService.method.joinRoom.input, {
-        token: tokenFor({ identity: identityOf(i), video: { roomJoin: true, room: BENCH_ROOM } }),
-      })));
+      ca.participants.joinRoom({ token: tokenFor({ identity: identityOf(i), video: { roomJoin: true, room: BENCH_ROOM } }) }));
     const waiting = new Map<string, { version: bigint; resolve: () => void }>();
     // The push may arrive before the update's reply: the newest pushed version per participant.
     const pushedVersion = new Map<string, bigint>();
     const ready: Promise<void>[] = [];
     for (let i = 0; i < opts.watched; i++) {
       const identity = identityOf(i);
-      const s = callServerStream(cb.p, ParticipantService.method.watchParticipant,
-        create(ParticipantService.method.watchParticipant.input, { room: BENCH_ROOM, identity }), admin);
+      const s = cb.participants.watchParticipant({ room: BENCH_ROOM, identity }, admin);
+      // Ready at the first event; a failure after that is the cancel below, or shows as a missing push.
       ready.push(new Promise((resolve, reject) => {
-        s.once("data", () => resolve());
-        s.once("error", reject);
+        void (async () => {
+          for await (const e of s) {
+            resolve();
+            if (e.cause !== EventCause.UPDATED || !e.token) continue;
+            const version = e.participant?.version ?? 0n;
+            pushedVersion.set(identity, version);
+            const w = waiting.get(identity);
+            if (w && version >= w.version) w.resolve();
+          }
+        })().catch(reject);
       }));
-      s.on("data", (e: WatchParticipantResponse) => {
-        if (e.cause !== EventCause.UPDATED || !e.token) return;
-        const version = e.participant?.version ?? 0n;
-        pushedVersion.set(identity, version);
-        const w = waiting.get(identity);
-        if (w && version >= w.version) w.resolve();
-      });
-      s.on("error", () => {});
       streams.push(s);
     }
     await Promise.all(ready);
@@ -121,8 +113,7 @@ export async function runRedisBench(opts: RedisBenchOptions): Promise<RedisBench
       let resolvePushed!: () => void;
       const pushed = new Promise<void>((r) => (resolvePushed = r));
       const t0 = nowNs();
-      const res = await callUnary(ca.p, ParticipantService.method.updateParticipant,
-        create(ParticipantService.method.updateParticipant.input, { room: BENCH_ROOM, identity, metadata: `m${s}` }), admin);
+      const res = await ca.participants.updateParticipant({ room: BENCH_ROOM, identity, metadata: `m${s}` }, admin);
       const version = res.participant!.version;
       if ((pushedVersion.get(identity) ?? 0n) >= version) resolvePushed();
       else waiting.set(identity, { version, resolve: resolvePushed });
@@ -136,17 +127,15 @@ export async function runRedisBench(opts: RedisBenchOptions): Promise<RedisBench
     for (let i = 0; i < opts.revocations; i++) {
       const identity = `revoked-${i}`;
       const token = tokenFor({ identity, video: { roomJoin: true, room: BENCH_ROOM } }, -2);
-      await callUnary(ca.p, ParticipantService.method.joinRoom, create(ParticipantService.method.joinRoom.input, { token }));
-      await callUnary(cb.t, TokenService.method.verifyToken, create(TokenService.method.verifyToken.input, { token }));
-      await callUnary(ca.p, ParticipantService.method.removeParticipant,
-        create(ParticipantService.method.removeParticipant.input, { room: BENCH_ROOM, identity, revokeTokens: true }), admin);
+      await ca.participants.joinRoom({ token });
+      await cb.tokens.verifyToken({ token });
+      await ca.participants.removeParticipant({ room: BENCH_ROOM, identity, revokeTokens: true }, admin);
       const t0 = nowNs();
       for (;;) {
         try {
-          await callUnary(cb.t, TokenService.method.verifyToken, create(TokenService.method.verifyToken.input, { token }));
+          await cb.tokens.verifyToken({ token });
         } catch (err) {
-          const reason = (err as grpc.ServiceError).metadata?.get("roomgate-reason")[0];
-          if (reason !== "token_revoked") throw err;
+          if ((err as Partial<RoomgateError>).reason !== "token_revoked") throw err;
           break;
         }
       }
@@ -154,23 +143,19 @@ export async function runRedisBench(opts: RedisBenchOptions): Promise<RedisBench
     }
 
     const sqlite = await startServerProcess();
-    const cs = clientsFor(sqlite.grpcPort);
+    const cs = clientFor(sqlite.grpcPort);
     try {
       await inParallel(opts.throughput.concurrency, 8, (i) =>
-        callUnary(cs.p, ParticipantService.method.joinRoom, create(ParticipantService.method.joinRoom.input, {
-          token: tokenFor({ identity: identityOf(i), video: { roomJoin: true, room: BENCH_ROOM } }),
-        })));
-      const load = (c: grpc.Client) => {
+        cs.participants.joinRoom({ token: tokenFor({ identity: identityOf(i), video: { roomJoin: true, room: BENCH_ROOM } }) }));
+      const load = (c: RoomgateClient) => {
         let n = 0;
         return runLoad(opts.throughput, () => {
           const s = n++;
-          return callUnary(c, ParticipantService.method.updateParticipant, create(ParticipantService.method.updateParticipant.input, {
-            room: BENCH_ROOM, identity: identityOf(s % opts.throughput.concurrency), metadata: `t${s}`,
-          }), admin);
+          return c.participants.updateParticipant({ room: BENCH_ROOM, identity: identityOf(s % opts.throughput.concurrency), metadata: `t${s}` }, admin);
         });
       };
-      const onRedis = await load(ca.p);
-      const onSqlite = await load(cs.p);
+      const onRedis = await load(ca);
+      const onSqlite = await load(cs);
       for (const r of [onRedis, onSqlite]) if (r.failed > 0) throw new Error(`UpdateParticipant failed under load: ${r.firstError}`);
       return {
         push: { p50: percentileMs(push, 50), p99: percentileMs(push, 99), watched: opts.watched, updates: opts.updates },
@@ -179,13 +164,12 @@ export async function runRedisBench(opts: RedisBenchOptions): Promise<RedisBench
         verify: await compareVerify(redis.url, opts.verify),
       };
     } finally {
-      cs.p.close();
-      cs.t.close();
+      cs.close();
       await sqlite.close();
     }
   } finally {
     for (const s of streams) s.cancel();
-    for (const c of [ca.p, ca.t, cb.p, cb.t]) c.close();
+    for (const c of [ca, cb]) c.close();
     await a.close();
     await b.close();
     await redis.stop();
@@ -212,13 +196,12 @@ async function compareVerify(redisUrl: string, opts: VerifyOptions): Promise<Ver
     });
     // The same call once through a real client on each: h2load sees HTTP statuses, not grpc-status.
     for (const m of modes) {
-      const c = clientsFor(m.srv.grpcPort);
+      const c = clientFor(m.srv.grpcPort);
       try {
-        const v = await callUnary(c.t, TokenService.method.verifyToken, create(TokenService.method.verifyToken.input, { token }));
+        const v = await c.tokens.verifyToken({ token });
         if (v.claims?.identity !== "alice") throw new Error(`${m.name}: the probe returned the wrong identity`);
       } finally {
-        c.p.close();
-        c.t.close();
+        c.close();
       }
     }
     for (const t of targets) await runH2load(t, file, Math.min(opts.requests, 2000), { inFlight: opts.inFlight, h1: false });

@@ -1,11 +1,10 @@
 import type * as http2 from "node:http2";
 import { create } from "@bufbuild/protobuf";
-import * as grpc from "@grpc/grpc-js";
 import { createHmacKey } from "../src/core/hmac-key.js";
 import { mintToken } from "../src/core/minting.js";
-import { bearerMetadata, callUnary, grpcClientFor } from "../src/transport/grpc-adapter.js";
+import { createRoomgateClient } from "../src/client/client.js";
 import { Health, HealthCheckRequestSchema } from "../gen/health/v1/health_pb.js";
-import { ParticipantService, UpdateParticipantRequestSchema } from "../gen/roomgate/v1/participant_service_pb.js";
+import { callUnary, insecureClientFor } from "../test/support/grpc-client.js";
 import { rawWatch, zeroWindowSession } from "../test/support/raw-watch.js";
 import { BENCH_API_KEY, BENCH_ROOM, BENCH_SECRET } from "./fixture.js";
 import { startServerProcess } from "./server-process.js";
@@ -50,7 +49,7 @@ function tokenFor(grants: Parameters<typeof mintToken>[1]["grants"]): string {
 
 /** Calls Health/Check back to back on its own connection until stopped; records each latency. */
 function healthProbe(address: string) {
-  const client = new (grpcClientFor(Health))(address, grpc.credentials.createInsecure());
+  const client = insecureClientFor(Health, address);
   let h = latencyHistogram();
   let running = true;
   const loop = (async () => {
@@ -87,7 +86,7 @@ export async function runStalledWatch(opts: StalledOptions): Promise<StalledResu
   // The per-participant limit is raised to the stream count so every stream is let in and measured.
   const srv = await startServerProcess({ participants: { maxWatchersPerParticipant: opts.streams, watchBuffer: 32 } });
   const address = `127.0.0.1:${srv.grpcPort}`;
-  const client = new (grpcClientFor(ParticipantService))(address, grpc.credentials.createInsecure());
+  const client = createRoomgateClient({ address, retry: false });
   const admin = tokenFor({ identity: "bench-admin", video: { roomAdmin: true, room: BENCH_ROOM } });
   const identity = "big";
   const sessions: http2.ClientHttp2Session[] = [];
@@ -95,7 +94,7 @@ export async function runStalledWatch(opts: StalledOptions): Promise<StalledResu
   try {
     const metadata = "m".repeat(opts.metadataBytes);
     const join = tokenFor({ identity, metadata, video: { roomJoin: true, room: BENCH_ROOM } });
-    await callUnary(client, ParticipantService.method.joinRoom, create(ParticipantService.method.joinRoom.input, { token: join }));
+    await client.participants.joinRoom({ token: join });
     const rssBefore = await srv.rss();
     probe.take();
 
@@ -124,8 +123,7 @@ export async function runStalledWatch(opts: StalledOptions): Promise<StalledResu
     probe.take();
 
     const pushed = nowNs();
-    await callUnary(client, ParticipantService.method.updateParticipant,
-      create(UpdateParticipantRequestSchema, { room: BENCH_ROOM, identity, metadata: `${"u".repeat(opts.metadataBytes)}` }), bearerMetadata(admin));
+    await client.participants.updateParticipant({ room: BENCH_ROOM, identity, metadata: `${"u".repeat(opts.metadataBytes)}` }, { token: admin });
     // Let the push reach every stream's queue and the loop settle before reading memory.
     while (nowNs() - pushed < 1e9) await new Promise((r) => setTimeout(r, 50));
     const healthUpdate = probe.take();

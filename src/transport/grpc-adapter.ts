@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { invalidArgument, RoomgateError } from "../core/errors.js";
 import type { Logger } from "../log.js";
@@ -8,7 +8,6 @@ import type { CallTracker } from "./call-tracker.js";
 import type { SendBudget } from "./send-budget.js";
 import { createCodecCompiler, type CodecCompiler } from "./codec/codec.js";
 import { toGrpcStatus } from "./status.js";
-import { asBuffer } from "./bytes.js";
 import { isThenable } from "./maybe-async.js";
 
 type In<M extends GenServiceMethods[string]> = MessageShape<M["input"]>;
@@ -252,57 +251,4 @@ function written(out: StreamOutput, msg: unknown, signals: Array<AbortSignal | u
     });
     if (live.some((s) => s.aborted)) done();
   });
-}
-
-/** A generic grpc-js client constructor for a protobuf-es service (tests, CLI, benchmarks). */
-export function grpcClientFor(service: DescService): grpc.ServiceClientConstructor {
-  const def: Record<string, grpc.MethodDefinition<MessageShape<DescMessage>, MessageShape<DescMessage>>> = {};
-  for (const m of service.methods) {
-    def[m.localName] = {
-      path: `/${service.typeName}/${m.name}`,
-      requestStream: false,
-      responseStream: m.methodKind === "server_streaming",
-      requestSerialize: (msg: MessageShape<DescMessage>) => asBuffer(toBinary(m.input, msg)),
-      requestDeserialize: (b: Buffer) => fromBinary(m.input, b),
-      responseSerialize: (msg: MessageShape<DescMessage>) => asBuffer(toBinary(m.output, msg)),
-      responseDeserialize: (b: Buffer) => fromBinary(m.output, b),
-    };
-  }
-  return grpc.makeGenericClientConstructor(def as grpc.ServiceDefinition, service.typeName);
-}
-
-/** Metadata with a bearer credential. */
-export function bearerMetadata(credential: string | undefined): grpc.Metadata {
-  const md = new grpc.Metadata();
-  if (credential) md.set("authorization", `Bearer ${credential}`);
-  return md;
-}
-
-/** Calls a unary method and resolves with its response. */
-export function callUnary<I extends DescMessage, O extends DescMessage>(
-  client: grpc.Client, method: { input: I; output: O; parent: DescService; name: string },
-  req: MessageShape<I>, metadata: grpc.Metadata = new grpc.Metadata(), options: grpc.CallOptions = {},
-): Promise<MessageShape<O>> {
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest<MessageShape<I>, MessageShape<O>>(
-      `/${method.parent.typeName}/${method.name}`,
-      (msg) => asBuffer(toBinary(method.input, msg)),
-      (b) => fromBinary(method.output, b),
-      req, metadata, options,
-      (err, res) => (err ? reject(err) : resolve(res!)),
-    );
-  });
-}
-
-/** Opens a server-streaming call and returns the readable stream of responses. */
-export function callServerStream<I extends DescMessage, O extends DescMessage>(
-  client: grpc.Client, method: { input: I; output: O; parent: DescService; name: string },
-  req: MessageShape<I>, metadata: grpc.Metadata = new grpc.Metadata(), options: grpc.CallOptions = {},
-): grpc.ClientReadableStream<MessageShape<O>> {
-  return client.makeServerStreamRequest<MessageShape<I>, MessageShape<O>>(
-    `/${method.parent.typeName}/${method.name}`,
-    (msg) => asBuffer(toBinary(method.input, msg)),
-    (b) => fromBinary(method.output, b),
-    req, metadata, options,
-  );
 }

@@ -1,13 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tokenSha256 } from "../../src/audit/audit-fields.js";
 import { hashCredential, parseCredentialHash } from "../../src/core/credentials.js";
-import { bearerMetadata, callUnary } from "../../src/transport/grpc-adapter.js";
-import { CreateTokenRequestSchema, TokenService, type CreateTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
+import type { CreateTokenRequestSchema, CreateTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { hs256 } from "../support/raw-tokens.js";
 import { grpcOutcome, participantCalls, twirpCall, twirpOutcome } from "../support/participant-calls.js";
@@ -36,7 +34,7 @@ const CLIENTS = [
 ];
 
 function createToken(s: TestServer, req: MessageInitShape<typeof CreateTokenRequestSchema>, credential: string): Promise<CreateTokenResponse> {
-  return callUnary(s.tokenClient, TokenService.method.createToken, create(CreateTokenRequestSchema, req), bearerMetadata(credential));
+  return s.client.tokens.createToken(req, { credential });
 }
 
 const auditLines = (path: string): Record<string, unknown>[] =>

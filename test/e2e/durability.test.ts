@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { ParticipantService, ParticipantState, type Participant } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { Grant, TokenService } from "../../gen/roomgate/v1/token_service_pb.js";
+import { insecureClientFor } from "../support/grpc-client.js";
 import { hs256 } from "../support/raw-tokens.js";
 import { grpcOutcome, participantCalls, twirpCall } from "../support/participant-calls.js";
 import { spawnServer, type ServerProcess } from "../support/subprocess-server.js";
@@ -32,8 +32,8 @@ async function serve(): Promise<{ proc: ServerProcess; calls: ReturnType<typeof 
   const proc = await spawnServer(["serve", "--dev", "--data", dir, "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"]);
   children.push(proc);
   const address = `127.0.0.1:${proc.grpcPort}`;
-  const participants = new (grpcClientFor(ParticipantService))(address, grpc.credentials.createInsecure());
-  const tokens = new (grpcClientFor(TokenService))(address, grpc.credentials.createInsecure());
+  const participants = insecureClientFor(ParticipantService, address);
+  const tokens = insecureClientFor(TokenService, address);
   clients.push(participants, tokens);
   return { proc, calls: participantCalls(participants, tokens), twirpUrl: `http://127.0.0.1:${proc.httpPort}/twirp` };
 }

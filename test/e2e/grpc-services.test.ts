@@ -3,12 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callUnary, grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { startDeployment } from "../support/deployment.js";
+import { callUnary, insecureClientFor } from "../support/grpc-client.js";
 import { type TestServer } from "../support/token-server.js";
 
 const run = promisify(execFile);
@@ -25,7 +24,7 @@ afterAll(async () => {
 
 describe("standard gRPC services", () => {
   it("health reports SERVING for the server and the token service", async () => {
-    const client = new (grpcClientFor(Health))(`127.0.0.1:${s.server.grpcPort}`, grpc.credentials.createInsecure());
+    const client = insecureClientFor(Health, `127.0.0.1:${s.server.grpcPort}`);
     for (const service of ["", "roomgate.v1.TokenService"]) {
       const res = await callUnary(client, Health.method.check, create(HealthCheckRequestSchema, { service }));
       expect(res.status).toBe(HealthCheckResponse_ServingStatus.SERVING);

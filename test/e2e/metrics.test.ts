@@ -1,10 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearerMetadata, callUnary } from "../../src/transport/grpc-adapter.js";
-import { CreateTokenRequestSchema, TokenService } from "../../gen/roomgate/v1/token_service_pb.js";
 import { sample } from "../support/metrics-text.js";
 import { hs256 } from "../support/raw-tokens.js";
 import { grpcOutcome, participantCalls, twirpCall } from "../support/participant-calls.js";
@@ -55,8 +52,7 @@ describe("metrics of a running server after a known mix of calls", () => {
     // gRPC: 3 VerifyToken OK, 2 expired; 2 CreateToken OK, 1 wrong credential; 2 joins; 1 update; 1 denied update.
     for (const id of ["a", "b", "c"]) await calls.verify({ token: joinTokenFor(id) });
     for (let i = 0; i < 2; i++) await grpcOutcome(calls.verify({ token: sign({ sub: "x", exp: NOW - 600 }) }));
-    const mint = (credential: string) => callUnary(s.tokenClient, TokenService.method.createToken,
-      create(CreateTokenRequestSchema, { claims: { identity: "m", video: { roomJoin: true, room: ROOM } } }), bearerMetadata(credential));
+    const mint = (credential: string) => s.client.tokens.createToken({ claims: { identity: "m", video: { roomJoin: true, room: ROOM } } }, { credential });
     await mint(CLIENT_CREDENTIAL);
     await mint(CLIENT_CREDENTIAL);
     await grpcOutcome(mint("wrong"));

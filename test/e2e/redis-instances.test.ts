@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { callUnary, grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { EventCause } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { Grant } from "../../gen/roomgate/v1/token_service_pb.js";
+import { callUnary, insecureClientFor } from "../support/grpc-client.js";
 import { grpcOutcome, participantCalls, twirpCall, twirpOutcome } from "../support/participant-calls.js";
 import { hs256 } from "../support/raw-tokens.js";
 import { startRedisInstance } from "../support/redis-instances.js";
@@ -19,7 +19,7 @@ const WAIT = { timeout: 5000, interval: 25 };
 
 /** gRPC health status of one service name. */
 export async function healthOf(s: TestServer, service: string): Promise<HealthCheckResponse_ServingStatus> {
-  const client = new (grpcClientFor(Health))(`127.0.0.1:${s.server.grpcPort}`, grpc.credentials.createInsecure());
+  const client = insecureClientFor(Health, `127.0.0.1:${s.server.grpcPort}`);
   try {
     return (await callUnary(client, Health.method.check, create(HealthCheckRequestSchema, { service }))).status;
   } finally {

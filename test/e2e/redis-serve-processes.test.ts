@@ -1,8 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { EventCause, ParticipantService } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { TokenService } from "../../gen/roomgate/v1/token_service_pb.js";
+import { insecureClientFor } from "../support/grpc-client.js";
 import { grpcOutcome, participantCalls } from "../support/participant-calls.js";
 import { hs256 } from "../support/raw-tokens.js";
 import { hasRedisServer, startTestRedis, type TestRedis } from "../support/redis-server.js";
@@ -18,8 +18,8 @@ describe.skipIf(!hasRedisServer)("two roomgate serve processes on one Redis", ()
 
   const connect = (p: ServerProcess) => {
     const addr = `127.0.0.1:${p.grpcPort}`;
-    const pc = new (grpcClientFor(ParticipantService))(addr, grpc.credentials.createInsecure());
-    const tc = new (grpcClientFor(TokenService))(addr, grpc.credentials.createInsecure());
+    const pc = insecureClientFor(ParticipantService, addr);
+    const tc = insecureClientFor(TokenService, addr);
     clients.push(pc, tc);
     return participantCalls(pc, tc);
   };

@@ -3,9 +3,9 @@ import { promisify } from "node:util";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearerMetadata, callUnary, grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { startTestServer, type TestServer } from "../../src/testing/index.js";
 import { ListParticipantsRequestSchema, RoomService } from "../../gen/livekit/room_service_pb.js";
+import { bearerMetadata, callUnary, insecureClientFor } from "../support/grpc-client.js";
 import { grpcOutcome } from "../support/participant-calls.js";
 import { hs256 } from "../support/raw-tokens.js";
 
@@ -14,7 +14,7 @@ let srv: TestServer;
 let client: grpc.Client;
 beforeAll(async () => {
   srv = await startTestServer();
-  client = new (grpcClientFor(RoomService))(srv.grpcAddress, grpc.credentials.createInsecure());
+  client = insecureClientFor(RoomService, srv.grpcAddress);
 });
 afterAll(async () => {
   client?.close();

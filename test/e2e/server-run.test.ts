@@ -1,15 +1,16 @@
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRoomgateClient, type RoomgateClient } from "../../src/client/client.js";
 import { hashCredential } from "../../src/core/credentials.js";
-import { bearerMetadata, callUnary, grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { ParticipantService } from "../../gen/roomgate/v1/participant_service_pb.js";
-import { CreateTokenRequestSchema, TokenService, type CreateTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
+import { TokenService, type CreateTokenRequestSchema, type CreateTokenResponse } from "../../gen/roomgate/v1/token_service_pb.js";
+import { insecureClientFor } from "../support/grpc-client.js";
 import { hs256 } from "../support/raw-tokens.js";
-import { grpcOutcome, participantCalls, twirpCall } from "../support/participant-calls.js";
+import { clientOver, grpcOutcome, participantCalls, twirpCall } from "../support/participant-calls.js";
 import { spawnServer, type ServerProcess } from "../support/subprocess-server.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -35,6 +36,7 @@ let dir: string;
 let srv: ServerProcess;
 let tokens: grpc.Client;
 let participants: grpc.Client;
+let client: RoomgateClient;
 const secrets: string[] = [API_SECRET, CREDENTIAL];
 
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -44,7 +46,7 @@ const sign = (payload: Record<string, unknown>): string => {
   return t;
 };
 async function createToken(req: MessageInitShape<typeof CreateTokenRequestSchema>, credential = CREDENTIAL): Promise<CreateTokenResponse> {
-  const res = await callUnary(tokens, TokenService.method.createToken, create(CreateTokenRequestSchema, req), bearerMetadata(credential));
+  const res = await client.tokens.createToken(req, { credential });
   secrets.push(res.token);
   return res;
 }
@@ -58,8 +60,9 @@ beforeAll(async () => {
     "serve", "--config", join(dir, "roomgate.yaml"), "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
     "--data", join(dir, "data"), "--audit-log", join(dir, "audit.log"),
   ], 30_000, { ROOMGATE_LOG_LEVEL: "debug" });
-  tokens = new (grpcClientFor(TokenService))(`127.0.0.1:${srv.grpcPort}`, grpc.credentials.createInsecure());
-  participants = new (grpcClientFor(ParticipantService))(`127.0.0.1:${srv.grpcPort}`, grpc.credentials.createInsecure());
+  tokens = insecureClientFor(TokenService, `127.0.0.1:${srv.grpcPort}`);
+  participants = insecureClientFor(ParticipantService, `127.0.0.1:${srv.grpcPort}`);
+  client = clientOver(tokens);
 }, 40_000);
 afterAll(async () => {
   tokens?.close();
@@ -153,10 +156,9 @@ describe("--audit-log -", () => {
   it("writes the audit lines to stdout and nothing else there; the log stays on stderr", async () => {
     const data = mkdtempSync(join(tmpdir(), "roomgate-run-stdout-"));
     const p = await spawnServer(["serve", "--dev", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--data", data, "--audit-log", "-"], 30_000);
-    const client = new (grpcClientFor(TokenService))(`127.0.0.1:${p.grpcPort}`, grpc.credentials.createInsecure());
+    const client = createRoomgateClient({ address: `127.0.0.1:${p.grpcPort}`, retry: false });
     try {
-      const res = await callUnary(client, TokenService.method.createToken,
-        create(CreateTokenRequestSchema, { claims: { identity: "a", video: { roomJoin: true, room: "r" } } }), bearerMetadata("devclient"));
+      const res = await client.tokens.createToken({ claims: { identity: "a", video: { roomJoin: true, room: "r" } } }, { credential: "devclient" });
       await waitFor(() => p.stdout().includes("\n"), "the audit line on stdout");
       const out = p.stdout().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(out).toMatchObject([{ event: "token.create", outcome: "allowed", caller: { client: "dev" }, api_key: "devkey" }]);

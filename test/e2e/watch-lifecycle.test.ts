@@ -4,12 +4,10 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, expect, it } from "vitest";
-import { bearerMetadata, callServerStream, grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus, type HealthCheckResponse } from "../../gen/health/v1/health_pb.js";
-import {
-  EventCause, ParticipantService, WatchParticipantRequestSchema, type WatchParticipantResponse,
-} from "../../gen/roomgate/v1/participant_service_pb.js";
-import { participantCalls } from "../support/participant-calls.js";
+import { EventCause, type WatchParticipantResponse } from "../../gen/roomgate/v1/participant_service_pb.js";
+import { callServerStream, insecureClientFor } from "../support/grpc-client.js";
+import { participantCalls, readToEnd } from "../support/participant-calls.js";
 import { hs256 } from "../support/raw-tokens.js";
 import { startDeployment, type TestDeployment } from "../support/deployment.js";
 import { API_KEY, API_SECRET, T0_MS } from "../support/token-server.js";
@@ -54,10 +52,9 @@ it("keeps a slow watcher's memory bounded: it gets the newest tokens and always 
   const calls = participantCalls(s.participantClient, s.tokenClient);
   const token = joinToken("bob");
   await calls.join(token);
-  const stream = callServerStream(s.participantClient, ParticipantService.method.watchParticipant,
-    create(WatchParticipantRequestSchema, { room: "r", identity: "bob" }), bearerMetadata(token));
-  const first = await new Promise<WatchParticipantResponse>((resolve) => stream.once("data", resolve));
-  stream.pause();
+  // Not read while the updates run: roomgate/client holds a few events, then stops reading the socket.
+  const stream = s.client.participants.watchParticipant({ room: "r", identity: "bob" }, { token })[Symbol.asyncIterator]();
+  const first = (await stream.next()).value as WatchParticipantResponse;
 
   // Each pushed token carries the metadata, so a few updates overrun HTTP/2 flow control and the stream's buffer.
   const updates = 80;
@@ -65,12 +62,7 @@ it("keeps a slow watcher's memory bounded: it gets the newest tokens and always 
   await calls.remove("r", "bob", false, admin);
 
   const rest: WatchParticipantResponse[] = [];
-  stream.on("data", (m: WatchParticipantResponse) => rest.push(m));
-  stream.resume();
-  await new Promise<void>((resolve, reject) => {
-    stream.on("end", resolve);
-    stream.on("error", reject);
-  });
+  expect(await readToEnd(stream, rest)).toEqual({ code: grpc.status.OK });
   const versions = [first, ...rest].map((m) => Number(m.participant?.version));
   expect(rest.at(-1)?.cause).toBe(EventCause.REMOVED);
   expect(versions).toEqual([...versions].sort((a, b) => a - b));
@@ -83,7 +75,7 @@ it("keeps a slow watcher's memory bounded: it gets the newest tokens and always 
 
 it("stops without waiting out the grace period for an open health Watch, which first hears NOT_SERVING", async () => {
   const s = await server();
-  const client = new (grpcClientFor(Health))(`127.0.0.1:${s.server.grpcPort}`, grpc.credentials.createInsecure());
+  const client = insecureClientFor(Health, `127.0.0.1:${s.server.grpcPort}`);
   cleanups.push(() => client.close());
   const watch = callServerStream(client, Health.method.watch, create(HealthCheckRequestSchema, { service: "" }));
   const statuses: HealthCheckResponse_ServingStatus[] = [];

@@ -1,12 +1,11 @@
-import * as grpc from "@grpc/grpc-js";
 import { request, createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inject, vi } from "vitest";
 import { manualClock, type Clock } from "../../src/core/clock.js";
 import type { ServerConfig } from "../../src/config/server-config.js";
-import { grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { ParticipantService } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { TokenService } from "../../gen/roomgate/v1/token_service_pb.js";
+import { insecureClientFor } from "./grpc-client.js";
 import { clientOver, participantCalls } from "./participant-calls.js";
 import { testRedisSettings } from "./redis-instances.js";
 import { startTestRedis } from "./redis-server.js";
@@ -62,8 +61,8 @@ export async function startDeployment(
   const [a, b] = started as [TestServer, TestServer];
   const target = `ipv4:127.0.0.1:${a.server.grpcPort},127.0.0.1:${b.server.grpcPort}`;
   const balanced = { "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) };
-  const tokenClient = new (grpcClientFor(TokenService))(target, grpc.credentials.createInsecure(), balanced);
-  const participantClient = new (grpcClientFor(ParticipantService))(target, grpc.credentials.createInsecure(), balanced);
+  const tokenClient = insecureClientFor(TokenService, target, balanced);
+  const participantClient = insecureClientFor(ParticipantService, target, balanced);
   const proxy = await alternatingProxy([a.server.httpPort, b.server.httpPort]);
   return {
     server: a.server,

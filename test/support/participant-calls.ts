@@ -156,3 +156,13 @@ export function streamReader(stream: StreamCall<WatchParticipantResponse>): Watc
     },
   };
 }
+
+/**
+ * Reads the rest of a roomgate/client stream that the test has left unread (a stalled watcher) into `into`,
+ * and resolves with how it ended: OK, or its status and trailers.
+ */
+export function readToEnd<T>(stream: AsyncIterator<T>, into: T[]): Promise<GrpcOutcome> {
+  return grpcOutcome((async () => {
+    for (let r = await stream.next(); !r.done; r = await stream.next()) into.push(r.value);
+  })());
+}

@@ -1,4 +1,4 @@
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import { manualClock, type Clock, type ManualClock } from "../../src/core/clock.js";
 import { hashCredential, parseCredentialHash } from "../../src/core/credentials.js";
 import { DEFAULT_TOKEN_POLICY } from "../../src/core/jwt.js";
@@ -8,9 +8,9 @@ import { DEFAULT_CONNECTION_SETTINGS, DEFAULT_PARTICIPANT_SETTINGS, type ServerC
 import { silentLogger } from "../../src/log.js";
 import { startServer, type RunningServer, type ServerDeps } from "../../src/server.js";
 import type { RoomgateClient } from "../../src/client/client.js";
-import { grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { ParticipantService } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { TokenService } from "../../gen/roomgate/v1/token_service_pb.js";
+import { insecureClientFor } from "./grpc-client.js";
 import { clientOver } from "./participant-calls.js";
 
 /** Test API key and its 32+ byte secret. */
@@ -69,8 +69,8 @@ export async function startTestServer(
   const keyRing = createKeyRing(config.keys.inline, { allowShortSecrets: config.keys.allowShortSecrets });
   const server = await startServer(config, { logger: silentLogger, clock: serverClock ?? clock, keyRing, ...deps });
   const address = `127.0.0.1:${server.grpcPort}`;
-  const tokenClient = new (grpcClientFor(TokenService))(address, grpc.credentials.createInsecure());
-  const participantClient = new (grpcClientFor(ParticipantService))(address, grpc.credentials.createInsecure());
+  const tokenClient = insecureClientFor(TokenService, address);
+  const participantClient = insecureClientFor(ParticipantService, address);
   return {
     server,
     clock,

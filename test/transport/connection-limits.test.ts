@@ -3,12 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONNECTION_SETTINGS, type ConnectionSettings } from "../../src/config/server-config.js";
-import { callUnary } from "../../src/transport/grpc-adapter.js";
 import { grpcConnectionOptions, httpConnectionOptions } from "../../src/transport/connection-limits.js";
-import { TokenService, VerifyTokenRequestSchema } from "../../gen/roomgate/v1/token_service_pb.js";
 import { grpcOutcome } from "../support/participant-calls.js";
 import { startTestServer, type TestServer } from "../support/token-server.js";
 
@@ -163,7 +160,7 @@ describe("max_connections", () => {
     held[0]!.session.destroy();
     await held[0]!.closed;
     // The test server's own client connects now and is answered: a malformed token is refused by the service, not the listener.
-    const o = await grpcOutcome(callUnary(s.tokenClient, TokenService.method.verifyToken, create(VerifyTokenRequestSchema, { token: "x" })));
+    const o = await grpcOutcome(s.client.tokens.verifyToken({ token: "x" }));
     expect([o.code, o.reason]).toEqual([16, "token_malformed"]);
   });
 });

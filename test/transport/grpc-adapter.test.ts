@@ -4,9 +4,12 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { RoomgateError } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/log.js";
 import { createCallTracker } from "../../src/transport/call-tracker.js";
-import { addGrpcService, bearerMetadata, callUnary, grpcClientFor, type ImplOf } from "../../src/transport/grpc-adapter.js";
+import type { RoomgateClient } from "../../src/client/client.js";
+import { addGrpcService, type ImplOf } from "../../src/transport/grpc-adapter.js";
 import { REASON_METADATA_KEY } from "../../src/transport/status.js";
 import { CreateTokenResponseSchema, TokenService, VerifyTokenRequestSchema, VerifyTokenResponseSchema } from "../../gen/roomgate/v1/token_service_pb.js";
+import { insecureClientFor } from "../support/grpc-client.js";
+import { clientOver, grpcOutcome } from "../support/participant-calls.js";
 
 // createToken answers synchronously (or throws synchronously); verifyToken answers through a promise.
 const impl: ImplOf<typeof TokenService> = {
@@ -21,7 +24,9 @@ const impl: ImplOf<typeof TokenService> = {
 };
 
 let server: grpc.Server;
+// `client` is the channel for raw calls; `typed` is roomgate/client over it.
 let client: grpc.Client;
+let typed: RoomgateClient;
 const calls = createCallTracker();
 
 beforeAll(async () => {
@@ -30,7 +35,8 @@ beforeAll(async () => {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  client = new (grpcClientFor(TokenService))(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  client = insecureClientFor(TokenService, `127.0.0.1:${port}`);
+  typed = clientOver(client);
 });
 
 afterAll(() => {
@@ -48,20 +54,19 @@ function rawCall(path: string, body: Uint8Array): Promise<{ code: number; reason
 
 describe("gRPC adapter", () => {
   it("answers a synchronous handler's response", async () => {
-    const res = await callUnary(client, TokenService.method.createToken, create(TokenService.method.createToken.input, { apiKey: "k" }), bearerMetadata("ok"));
+    const res = await typed.tokens.createToken({ apiKey: "k" }, { credential: "ok" });
     expect(res.token).toBe("sync:k");
     expect(res.apiKey).toBe("k");
   });
 
   it("maps a synchronous throw to its status and reason", async () => {
-    await expect(callUnary(client, TokenService.method.createToken, create(TokenService.method.createToken.input, {}), bearerMetadata("no")))
-      .rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    expect(await grpcOutcome(typed.tokens.createToken({}, { credential: "no" }))).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: "caller_unauthenticated" });
     const raw = await rawCall("/roomgate.v1.TokenService/CreateToken", new Uint8Array());
     expect(raw).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: "caller_unauthenticated" });
   });
 
   it("answers an asynchronous handler, and maps its rejection", async () => {
-    const res = await callUnary(client, TokenService.method.verifyToken, create(VerifyTokenRequestSchema, { token: "t", room: "r" }));
+    const res = await typed.tokens.verifyToken({ token: "t", room: "r" });
     expect(res.apiKey).toBe("async:t");
     expect(res.claims?.roomConfig).toEqual({ room: "r" });
     const raw = await rawCall("/roomgate.v1.TokenService/VerifyToken", toBinary(VerifyTokenRequestSchema, create(VerifyTokenRequestSchema, { token: "bad" })));

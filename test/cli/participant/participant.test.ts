@@ -3,16 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { create } from "@bufbuild/protobuf";
-import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRoomgateClient } from "../../../src/client/client.js";
 import { nowSeconds, systemClock } from "../../../src/core/clock.js";
 import type { VideoGrant } from "../../../src/core/grants.js";
 import { createHmacKey } from "../../../src/core/hmac-key.js";
 import { mintToken } from "../../../src/core/minting.js";
-import { callUnary, grpcClientFor } from "../../../src/transport/grpc-adapter.js";
-import { JoinRoomRequestSchema, ParticipantService } from "../../../gen/roomgate/v1/participant_service_pb.js";
 import { API_KEY, API_SECRET, startTestServer, type TestServer } from "../../support/token-server.js";
 import { harness, recordingClient, payloadOf, type Harness } from "../cli-harness.js";
 
@@ -27,18 +23,15 @@ const ALL_FALSE = {
 let ts: TestServer;
 let dataDir: string;
 let address: string;
-let participantClient: grpc.Client;
 let credentialsSeen: string[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "roomgate-cli-participant-"));
   ts = await startTestServer(dataDir, {}, systemClock);
   address = `127.0.0.1:${ts.server.grpcPort}`;
-  participantClient = new (grpcClientFor(ParticipantService))(address, grpc.credentials.createInsecure());
 });
 
 afterAll(async () => {
-  participantClient?.close();
   await ts?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -51,7 +44,7 @@ function mint(identity: string | undefined, video: VideoGrant, name?: string): s
 /** Joins like a media server would: JoinRoom with the participant's own join token, which is returned. */
 async function joinRoom(room: string, identity: string, video: VideoGrant = { canPublish: false }): Promise<string> {
   const token = mint(identity, { roomJoin: true, room, ...video }, identity.toUpperCase());
-  await callUnary(participantClient, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token }));
+  await ts.client.participants.joinRoom({ token });
   return token;
 }
 
@@ -338,10 +331,8 @@ describe("participant watch", () => {
     const own = await startTestServer(dir, {}, w.clock);
     try {
       const ownAddress = `127.0.0.1:${own.server.grpcPort}`;
-      const client = new (grpcClientFor(ParticipantService))(ownAddress, grpc.credentials.createInsecure());
       const joinTok = mintToken(createHmacKey(API_KEY, API_SECRET), { grants: { identity: "lea", video: { roomJoin: true, room: "expiry-room" } }, ttlSeconds: 7200 }, nowSeconds(w.clock)).token;
-      await callUnary(client, ParticipantService.method.joinRoom, create(JoinRoomRequestSchema, { token: joinTok }));
-      client.close();
+      await own.client.participants.joinRoom({ token: joinTok });
       const watching = w.run("participant", "watch", "--server", ownAddress, "--room", "expiry-room", "--identity", "lea");
       await waitFor(() => lines(w).length >= 1, "the first token");
       // Past the 10 min admin token plus the 60 s leeway: the server ends the stream, the CLI reconnects.
