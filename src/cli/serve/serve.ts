@@ -11,6 +11,7 @@ const OPTIONS = {
   "http-addr": { type: "string" },
   data: { type: "string" },
   redis: { type: "string" },
+  "redis-sentinel": { type: "string" },
   "audit-log": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -62,6 +63,7 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     ...(f.data !== undefined ? { data: f.data } : {}),
     ...(f["audit-log"] !== undefined ? { auditLog: f["audit-log"] } : {}),
     ...(f.redis !== undefined ? { redis: f.redis } : {}),
+    ...(f["redis-sentinel"] !== undefined ? { redisSentinel: f["redis-sentinel"] } : {}),
   };
   const dest: LogDestination = ctx.logFd !== undefined ? { fd: ctx.logFd } : { write: ctx.stderr };
   // Contract §15: serve's failures to start are JSON lines on stderr too, before the configured level is known.
