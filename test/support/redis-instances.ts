@@ -1,3 +1,7 @@
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { Health, HealthCheckRequestSchema, type HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
+import { callUnary, grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { REDIS_DEFAULTS, type RedisSettings } from "../../src/participants/redis/connection.js";
 import type { TestRedis } from "./redis-server.js";
 import { startTestServer, type TestServer } from "./token-server.js";
@@ -12,4 +16,14 @@ export function startRedisInstance(redis: Pick<TestRedis, "url">, overrides: Par
   const settings = testRedisSettings(redis, overrides);
   // The data directory is never opened with Redis; the path only satisfies the config shape.
   return startTestServer("/nonexistent-roomgate-data", { redisUrl: settings.url, redis: settings });
+}
+
+/** gRPC health status of one service name. */
+export async function healthOf(s: TestServer, service: string): Promise<HealthCheckResponse_ServingStatus> {
+  const client = new (grpcClientFor(Health))(`127.0.0.1:${s.server.grpcPort}`, grpc.credentials.createInsecure());
+  try {
+    return (await callUnary(client, Health.method.check, create(HealthCheckRequestSchema, { service }))).status;
+  } finally {
+    client.close();
+  }
 }
