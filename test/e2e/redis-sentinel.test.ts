@@ -5,16 +5,11 @@ import { EventCause } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { decodeRecord, participantField, redisKeys } from "../../src/participants/redis/codec.js";
 import { REDIS_DEFAULTS } from "../../src/participants/redis/connection.js";
 import { grpcOutcome, participantCalls } from "../support/participant-calls.js";
-import { hs256 } from "../support/raw-tokens.js";
-import { healthOf, startRedisInstance } from "../support/redis-instances.js";
+import { healthOf, instanceAdminToken as admin, instanceJoinToken as joinToken, startRedisInstance } from "../support/redis-instances.js";
 import { freePort, hasRedisServer, startTestRedis, startTestSentinel, type TestRedis, type TestSentinel } from "../support/redis-server.js";
-import { API_KEY, API_SECRET, T0_MS, type TestServer } from "../support/token-server.js";
+import type { TestServer } from "../support/token-server.js";
 
-const NOW = T0_MS / 1000;
 const MASTER = "rgmaster";
-const joinToken = (identity: string, room = "r") =>
-  hs256({ iss: API_KEY, sub: identity, iat: NOW, nbf: NOW, exp: NOW + 3600, video: { roomJoin: true, room } }, API_SECRET);
-const admin = (room = "r") => hs256({ iss: API_KEY, sub: "admin", iat: NOW, nbf: NOW, exp: NOW + 3600, video: { roomAdmin: true, room } }, API_SECRET);
 // A failover takes seconds (down-after-milliseconds 1000, then an election and a promotion); a loaded machine takes longer.
 const FAILOVER = { timeout: 25_000, interval: 50 };
 const PS = "roomgate.v1.ParticipantService";

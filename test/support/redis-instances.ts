@@ -4,7 +4,8 @@ import { Health, HealthCheckRequestSchema, type HealthCheckResponse_ServingStatu
 import { callUnary, grpcClientFor } from "../../src/transport/grpc-adapter.js";
 import { REDIS_DEFAULTS, type RedisSettings } from "../../src/participants/redis/connection.js";
 import type { TestRedis } from "./redis-server.js";
-import { startTestServer, type TestServer } from "./token-server.js";
+import { hs256 } from "./raw-tokens.js";
+import { API_KEY, API_SECRET, startTestServer, T0_MS, type TestServer } from "./token-server.js";
 
 /** Redis settings for tests: the server's URL and bounds short enough to keep outage tests quick. */
 export function testRedisSettings(redis: Pick<TestRedis, "url">, overrides: Partial<RedisSettings> = {}): RedisSettings {
@@ -26,4 +27,16 @@ export async function healthOf(s: TestServer, service: string): Promise<HealthCh
   } finally {
     client.close();
   }
+}
+
+const NOW = T0_MS / 1000;
+
+/** A join token for `identity` in `room`, signed with the test key, valid for an hour from T0. */
+export function instanceJoinToken(identity: string, room = "r"): string {
+  return hs256({ iss: API_KEY, sub: identity, iat: NOW, nbf: NOW, exp: NOW + 3600, video: { roomJoin: true, room } }, API_SECRET);
+}
+
+/** A roomAdmin token for `room`, signed with the test key. */
+export function instanceAdminToken(room = "r"): string {
+  return hs256({ iss: API_KEY, sub: "admin", iat: NOW, nbf: NOW, exp: NOW + 3600, video: { roomAdmin: true, room } }, API_SECRET);
 }
