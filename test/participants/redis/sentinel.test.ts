@@ -68,6 +68,21 @@ describe.skipIf(!hasRedisServer)("Sentinel discovery against real processes", ()
     expect(await connectedNames(primary)).toEqual(["rg-follow-test"]);
   });
 
+  it("closes for good on destroy: connect rejects if no primary was found yet, calls fail, and its connection is closed", async () => {
+    const primary = await redis();
+    const s = await sentinelFor(primary);
+    const never = follower(settingsFor([`127.0.0.1:${await freePort()}`]));
+    const pending = never.connect();
+    never.destroy();
+    await expect(pending).rejects.toThrow("The client is closed");
+    const c = follower(settingsFor([s.address]));
+    await c.connect();
+    c.destroy();
+    expect([c.isOpen, c.isReady]).toEqual([false, false]);
+    await expect(c.sendCommand(["PING"])).rejects.toThrow("no Redis primary connected");
+    await vi.waitFor(async () => expect(await connectedNames(primary)).toEqual([]), WAIT);
+  });
+
   it("drops a connection whose server refuses writes (READONLY), and refuses a server that is not a primary until it is one again", async () => {
     const primary = await redis();
     const other = await redis();
