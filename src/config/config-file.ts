@@ -6,6 +6,8 @@ import type { LogLevel } from "../log.js";
 import { ConfigError } from "./config-error.js";
 import { keysFromYaml } from "./key-file.js";
 import { mintPolicyFromYaml } from "./mint-policy-config.js";
+import { sentinelFromYaml } from "./redis-sentinel-config.js";
+import type { SentinelSettings } from "../participants/redis/connection.js";
 import { isLogLevel } from "./values.js";
 import { isPlainKeyName, mapEntries, parseYaml, scalarText, type MapEntry, type YamlSource } from "./yaml-source.js";
 
@@ -53,6 +55,7 @@ export interface FileConfig {
   redisTimeoutMs?: number;
   redisMaxStalenessMs?: number;
   redisStreamMaxLen?: number;
+  redisSentinel?: SentinelSettings;
   keys?: Map<string, string>;
   keyFile?: string;
   defaultKey?: string;
@@ -201,6 +204,7 @@ const TOP = {
   redis_timeout: millis(1),
   redis_max_staleness: millis(0),
   redis_stream_max_len: bytes,
+  redis_sentinel: sentinelFromYaml,
   keys,
   key_file: text,
   default_key: text,
@@ -238,6 +242,7 @@ export function parseConfigFile(textContent: string, fileName: string): FileConf
     redisTimeoutMs: p.redis_timeout,
     redisMaxStalenessMs: p.redis_max_staleness,
     redisStreamMaxLen: p.redis_stream_max_len,
+    redisSentinel: p.redis_sentinel,
     keys: p.keys,
     keyFile: p.key_file,
     defaultKey: p.default_key,

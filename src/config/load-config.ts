@@ -8,6 +8,7 @@ import { DEFAULT_CONNECTION_SETTINGS, DEFAULT_PARTICIPANT_SETTINGS, type Connect
 import { hostOf, isLoopbackHost } from "../transport/host-port.js";
 import { isLogLevel } from "./values.js";
 import { REDIS_DEFAULTS } from "../participants/redis/connection.js";
+import { parseSentinelSpec, sentinelUrl } from "./redis-sentinel-config.js";
 
 /** Environment variables as the entry point read them. */
 export type Env = Record<string, string | undefined>;
@@ -20,6 +21,8 @@ export interface ServeFlags {
   httpAddr?: string;
   data?: string;
   redis?: string;
+  /** `--redis-sentinel MASTER@HOST:PORT[,HOST:PORT…]`. */
+  redisSentinel?: string;
   auditLog?: string;
 }
 
@@ -253,10 +256,14 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     [dev ? CONFIG_DEFAULTS.devHttpAddr : CONFIG_DEFAULTS.httpAddr, "the default"],
   )!);
   const redisChoice = pick([flags.redis, "--redis"], [envValue(env, "ROOMGATE_REDIS_URL"), "ROOMGATE_REDIS_URL"], [file.redisUrl, fileOrigin("redis_url")]);
-  const redisUrl = redisChoice && redisUrlOf(redisChoice);
+  const sentinelSpec = pick([flags.redisSentinel, "--redis-sentinel"], [envValue(env, "ROOMGATE_REDIS_SENTINEL"), "ROOMGATE_REDIS_SENTINEL"]);
+  const sentinelOrigin = sentinelSpec?.[1] ?? fileOrigin("redis_sentinel");
+  const sentinel = sentinelSpec ? parseSentinelSpec(...sentinelSpec) : file.redisSentinel;
+  const checkedUrl = redisChoice && redisUrlOf(redisChoice);
+  const redisUrl = sentinel ? sentinelUrl(sentinel, sentinelOrigin, checkedUrl === undefined ? undefined : redisChoice) : checkedUrl;
   // One store at a time: an explicit data directory next to Redis would silently hold nothing.
   if (redisUrl !== undefined && flags.data !== undefined) {
-    throw new ConfigError(`--data and ${redisChoice![1]} both choose the participant store; give one of them`);
+    throw new ConfigError(`--data and ${sentinel ? sentinelOrigin : redisChoice![1]} both choose the participant store; give one of them`);
   }
 
   const levelChoice = pick([envValue(env, "ROOMGATE_LOG_LEVEL"), "ROOMGATE_LOG_LEVEL"], [file.logLevel, fileOrigin("log_level")]);
@@ -333,6 +340,7 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
       maxStalenessMs: timerMs(file.redisMaxStalenessMs ?? REDIS_DEFAULTS.maxStalenessMs, "redis_max_staleness"),
       streamMaxLen: file.redisStreamMaxLen ?? REDIS_DEFAULTS.streamMaxLen,
     };
+    if (sentinel) config.redis.sentinel = sentinel;
   }
   const auditLog = flags.auditLog ?? envValue(env, "ROOMGATE_AUDIT_LOG") ?? file.auditLog;
   if (auditLog !== undefined) config.auditLog = auditLog;

@@ -1,31 +1,14 @@
-import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
+import { HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { EventCause } from "../../gen/roomgate/v1/participant_service_pb.js";
 import { Grant } from "../../gen/roomgate/v1/token_service_pb.js";
-import { callUnary, insecureClientFor } from "../support/grpc-client.js";
 import { grpcOutcome, participantCalls, twirpCall, twirpOutcome } from "../support/participant-calls.js";
-import { hs256 } from "../support/raw-tokens.js";
-import { startRedisInstance } from "../support/redis-instances.js";
+import { healthOf, instanceAdminToken as admin, instanceJoinToken as joinToken, startRedisInstance } from "../support/redis-instances.js";
 import { hasRedisServer, startTestRedis, type TestRedis } from "../support/redis-server.js";
-import { API_KEY, API_SECRET, T0_MS, type TestServer } from "../support/token-server.js";
+import type { TestServer } from "../support/token-server.js";
 
-const NOW = T0_MS / 1000;
-const joinToken = (identity: string, room = "r") =>
-  hs256({ iss: API_KEY, sub: identity, iat: NOW, nbf: NOW, exp: NOW + 3600, video: { roomJoin: true, room } }, API_SECRET);
-const admin = (room = "r") => hs256({ iss: API_KEY, sub: "admin", iat: NOW, nbf: NOW, exp: NOW + 3600, video: { roomAdmin: true, room } }, API_SECRET);
 const WAIT = { timeout: 5000, interval: 25 };
-
-/** gRPC health status of one service name. */
-export async function healthOf(s: TestServer, service: string): Promise<HealthCheckResponse_ServingStatus> {
-  const client = insecureClientFor(Health, `127.0.0.1:${s.server.grpcPort}`);
-  try {
-    return (await callUnary(client, Health.method.check, create(HealthCheckRequestSchema, { service }))).status;
-  } finally {
-    client.close();
-  }
-}
 
 const PS = "roomgate.v1.ParticipantService";
 const { SERVING, NOT_SERVING } = HealthCheckResponse_ServingStatus;

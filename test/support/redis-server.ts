@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +86,54 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
   }
 }
 
+/** Whether a server answers PING on a loopback port. */
+async function ping(port: number): Promise<boolean> {
+  const c = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 500 } });
+  c.on("error", () => undefined);
+  try {
+    await c.connect();
+    await c.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (c.isOpen) c.destroy();
+  }
+}
+
+/** Runs one command on a short-lived connection of its own. */
+async function runCommand(url: string, cmd: string[]): Promise<unknown> {
+  const c = createClient({ url, RESP: 2, socket: { reconnectStrategy: false } });
+  c.on("error", () => undefined);
+  await c.connect();
+  try {
+    return await c.sendCommand(cmd);
+  } finally {
+    c.destroy();
+  }
+}
+
+/** Starts a daemonized redis-server (or sentinel) and returns its pid once it answers PING. */
+async function startDaemon(args: string[], pidFile: string, port: number): Promise<number> {
+  rmSync(pidFile, { force: true });
+  const r = spawnSync("redis-server", args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`redis-server failed to start: ${r.stderr || r.stdout}`);
+  await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", "the redis pidfile");
+  const pid = Number(readFileSync(pidFile, "utf8").trim());
+  running.add(pid);
+  await until(() => ping(port), "redis PING");
+  return pid;
+}
+
+/** SIGKILLs a daemon this process started (SIGCONT first, in case it was paused) and waits until it is gone. */
+async function killDaemon(pid: number): Promise<void> {
+  if (pid === 0 || !alive(pid)) return;
+  process.kill(pid, "SIGCONT");
+  process.kill(pid, "SIGKILL");
+  await until(() => !alive(pid), "redis to exit");
+  running.delete(pid);
+}
+
 /** Starts a real redis-server on a free loopback port in a temporary directory. */
 export async function startTestRedis(opts: TestRedisOptions = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), "roomgate-redis-"));
@@ -99,34 +147,11 @@ export async function startTestRedis(opts: TestRedisOptions = {}): Promise<TestR
     "--enable-debug-command", "local", ...(opts.extra ?? []),
   ];
   let pid = 0;
-  const ping = async (): Promise<boolean> => {
-    const c = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 500 } });
-    c.on("error", () => undefined);
-    try {
-      await c.connect();
-      await c.ping();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      if (c.isOpen) c.destroy();
-    }
-  };
   const start = async (): Promise<void> => {
-    rmSync(pidFile, { force: true });
-    const r = spawnSync("redis-server", args, { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`redis-server failed to start: ${r.stderr || r.stdout}`);
-    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", "the redis pidfile");
-    pid = Number(readFileSync(pidFile, "utf8").trim());
-    running.add(pid);
-    await until(ping, "redis PING");
+    pid = await startDaemon(args, pidFile, port);
   };
   const kill = async (): Promise<void> => {
-    if (pid === 0 || !alive(pid)) return;
-    process.kill(pid, "SIGCONT");
-    process.kill(pid, "SIGKILL");
-    await until(() => !alive(pid), "redis to exit");
-    running.delete(pid);
+    await killDaemon(pid);
   };
   if (!opts.startLater) await start();
   const url = `redis://127.0.0.1:${port}`;
@@ -144,18 +169,69 @@ export async function startTestRedis(opts: TestRedisOptions = {}): Promise<TestR
       await kill();
       await start();
     },
-    command: async (...cmd) => {
-      const c = createClient({ url, RESP: 2, socket: { reconnectStrategy: false } });
-      c.on("error", () => undefined);
-      await c.connect();
-      try {
-        return await c.sendCommand(cmd);
-      } finally {
-        c.destroy();
-      }
-    },
+    command: (...cmd) => runCommand(url, cmd),
     stop: async () => {
       await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A redis-server running as a sentinel, started by this test process. */
+export interface TestSentinel {
+  port: number;
+  /** host:port, as roomgate's sentinel list takes it. */
+  address: string;
+  /** Runs one command (SENTINEL …) on a short-lived connection. */
+  command(...args: string[]): Promise<unknown>;
+  /** Where this sentinel currently says the primary is ("host:port"), or undefined. */
+  primary(): Promise<string | undefined>;
+  /** Stops the sentinel and removes its directory; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Options of a test sentinel; the timeouts are short so a failover takes seconds, not minutes. */
+export interface TestSentinelOptions {
+  /** The monitored name (default "rgmaster"). */
+  master?: string;
+  /** The primary's port on 127.0.0.1. */
+  primaryPort: number;
+  /** Sentinels that must agree the primary is down (default 1). */
+  quorum?: number;
+  /** down-after-milliseconds (default 1000). */
+  downAfterMs?: number;
+  /** failover-timeout (default 5000). */
+  failoverTimeoutMs?: number;
+}
+
+/** Starts a sentinel (`redis-server CONF --sentinel`) on a free loopback port in a temporary directory. */
+export async function startTestSentinel(opts: TestSentinelOptions): Promise<TestSentinel> {
+  const dir = mkdtempSync(join(tmpdir(), "roomgate-sentinel-"));
+  const port = await freePort();
+  const pidFile = join(dir, "sentinel.pid");
+  const master = opts.master ?? "rgmaster";
+  // Sentinel rewrites its configuration file, so it must live in a directory of its own.
+  const conf = join(dir, "sentinel.conf");
+  writeFileSync(conf, [
+    `port ${port}`, "bind 127.0.0.1", `dir ${dir}`, "daemonize yes", `pidfile ${pidFile}`, `logfile ${join(dir, "sentinel.log")}`,
+    `sentinel monitor ${master} 127.0.0.1 ${opts.primaryPort} ${opts.quorum ?? 1}`,
+    `sentinel down-after-milliseconds ${master} ${opts.downAfterMs ?? 1000}`,
+    `sentinel failover-timeout ${master} ${opts.failoverTimeoutMs ?? 5000}`,
+    `sentinel parallel-syncs ${master} 1`,
+    "",
+  ].join("\n"));
+  const pid = await startDaemon([conf, "--sentinel"], pidFile, port);
+  const url = `redis://127.0.0.1:${port}`;
+  return {
+    port,
+    address: `127.0.0.1:${port}`,
+    command: (...cmd) => runCommand(url, cmd),
+    primary: async () => {
+      const r = (await runCommand(url, ["SENTINEL", "GET-MASTER-ADDR-BY-NAME", master])) as string[] | null;
+      return r ? `${r[0]}:${r[1]}` : undefined;
+    },
+    stop: async () => {
+      await killDaemon(pid);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -11,6 +11,7 @@ const OPTIONS = {
   "http-addr": { type: "string" },
   data: { type: "string" },
   redis: { type: "string" },
+  "redis-sentinel": { type: "string" },
   "audit-log": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -62,6 +63,7 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     ...(f.data !== undefined ? { data: f.data } : {}),
     ...(f["audit-log"] !== undefined ? { auditLog: f["audit-log"] } : {}),
     ...(f.redis !== undefined ? { redis: f.redis } : {}),
+    ...(f["redis-sentinel"] !== undefined ? { redisSentinel: f["redis-sentinel"] } : {}),
   };
   const dest: LogDestination = ctx.logFd !== undefined ? { fd: ctx.logFd } : { write: ctx.stderr };
   // Contract §15: serve's failures to start are JSON lines on stderr too, before the configured level is known.
@@ -124,7 +126,7 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     // npx/npm run do not pass a SIGTERM on to this process; their exit orphans it, which is the same request.
     if (ctx.onOrphaned) unsubscribe.push(ctx.onOrphaned(() => shutdown("parent exited")));
     // Logged only once the handlers are in place, so whoever waits for this line may signal at once.
-    log.info("serving", { pid: ctx.pid, ...(config.redis ? { store: "redis", redisKeyPrefix: config.redis.keyPrefix } : { dataDir: config.dataDir }), apiKeys: server.keys.current().apiKeys });
+    log.info("serving", { pid: ctx.pid, ...(config.redis ? { store: "redis", redisKeyPrefix: config.redis.keyPrefix, ...(config.redis.sentinel && { redisSentinel: config.redis.sentinel.master }) } : { dataDir: config.dataDir }), apiKeys: server.keys.current().apiKeys });
     if (config.dev) log.warn("dev mode: the well-known dev key and client credential are accepted; never expose this server", { apiKey: "devkey" });
   });
 }

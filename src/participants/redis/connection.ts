@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createClient, type RedisClientType } from "redis";
+import { createClient } from "redis";
 import { RoomgateError } from "../../core/errors.js";
 import type { Logger } from "../../log.js";
 
@@ -15,13 +15,31 @@ export interface RedisSettings {
   maxStalenessMs: number;
   /** Approximate bound on the event stream's length (XADD MAXLEN ~; default 100,000). */
   streamMaxLen: number;
+  /** Find the primary by asking these sentinels instead of connecting to the URL's host (none by default). */
+  sentinel?: SentinelSettings;
+}
+
+/** Where Sentinel is asked for the primary: the monitored name and the sentinels' addresses, tried in order. */
+export interface SentinelSettings {
+  master: string;
+  sentinels: Array<{ host: string; port: number }>;
 }
 
 /** Defaults of the Redis settings. */
 export const REDIS_DEFAULTS = { keyPrefix: "roomgate:", timeoutMs: 2000, maxStalenessMs: 5000, streamMaxLen: 100_000 } as const;
 
-/** A raw client: replies are RESP2 arrays and strings, which the codec reads by hand. */
-export type RawClient = RedisClientType<Record<string, never>, Record<string, never>, Record<string, never>, 2>;
+/**
+ * A connection as roomgate uses it: replies are RESP2 arrays and strings, which the codec reads
+ * by hand. A plain node-redis client is one; so is the one that follows the primary Sentinel names.
+ */
+export interface RawClient {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  connect(): Promise<unknown>;
+  destroy(): void;
+  sendCommand(args: string[]): Promise<unknown>;
+  on(event: "ready" | "error" | "end" | "terminated", listener: (...args: never[]) => void): unknown;
+}
 
 /** Wraps anything Redis or the client raised into the one reason callers see; the cause goes to the logs. */
 export function unavailable(cause: unknown): RoomgateError {
@@ -50,10 +68,11 @@ export function reconnectDelay(attempt: number): number {
 
 /**
  * Creates a fail-fast client: no offline queue (a call while disconnected fails at once), a
- * socket timeout kept from firing on idle connections by pings, and reconnection forever.
+ * socket timeout kept from firing on idle connections by pings, and reconnection forever
+ * (or, with `reconnect` false, none: a Sentinel follower asks again where to connect instead).
  * `blocking` clients run XREAD BLOCK, so their socket timeout must exceed the block time.
  */
-export function createRawClient(settings: RedisSettings, name: string, log: Logger, blockMs = 0): RawClient {
+export function createRawClient(settings: RedisSettings, name: string, log: Logger, blockMs = 0, reconnect = true): RawClient {
   const socketTimeout = Math.max(1000, settings.timeoutMs) + blockMs;
   const client = createClient({
     url: settings.url,
@@ -66,7 +85,7 @@ export function createRawClient(settings: RedisSettings, name: string, log: Logg
     socket: {
       connectTimeout: settings.timeoutMs,
       socketTimeout,
-      reconnectStrategy: (attempt: number) => reconnectDelay(attempt),
+      reconnectStrategy: reconnect ? (attempt: number) => reconnectDelay(attempt) : false,
     },
   }) as unknown as RawClient;
   // Without a listener an error event would end the process; the socket reconnects by itself.

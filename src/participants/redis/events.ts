@@ -177,7 +177,11 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     // Trimming (MAXLEN) removes from the head and, on Redis 7.0, leaves max-deleted-entry-id alone: entries
     // were lost when more were added after the cursor than the stream still holds after it.
     const headTrimmed = (p.first === undefined || compareIds(p.first, cursor!) > 0) && p.added - consumed > p.length;
-    const lost = p.epoch !== epoch || compareIds(p.last, cursor!) < 0;
+    // A promoted replica may lack the newest entries and already hold newer ones another instance wrote:
+    // then the stream does not go back in time, but the entry at the cursor is missing (it is never trimmed).
+    const cursorGone = !headTrimmed && cursor !== "0-0" && compareIds(p.last, cursor!) >= 0 &&
+      ((await client.sendCommand(["XRANGE", keys.events, cursor!, cursor!])) as unknown[]).length === 0;
+    const lost = p.epoch !== epoch || compareIds(p.last, cursor!) < 0 || cursorGone;
     const gap = lost || headTrimmed || compareIds(p.maxDeleted, cursor!) > 0;
     if (!gap) return;
     log.warn("redis event stream has a gap (trimmed past this instance, or Redis lost data); resyncing from state", { epochChanged: p.epoch !== epoch });

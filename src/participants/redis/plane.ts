@@ -5,6 +5,7 @@ import type { ParticipantRegistry } from "../registry.js";
 import { checkServer, createRawClient, newInstanceId, withDeadline, type RedisSettings } from "./connection.js";
 import { createRedisEvents, READ_BLOCK_MS, type RedisEvents } from "./events.js";
 import { prepareRedis, RedisRefusedError } from "./instance.js";
+import { createPrimaryFollower } from "./sentinel.js";
 import { createRedisParticipantStore, type RedisParticipantStore } from "./store.js";
 
 /** How often a connected instance re-checks the server's configuration (an eviction policy set later). */
@@ -36,8 +37,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Creates the plane (no I/O until `start`); `checkIntervalMs` shortens the configuration re-check in tests. */
 export function createRedisPlane(settings: RedisSettings, log: Logger, now: () => number, checkIntervalMs = SERVER_CHECK_INTERVAL_MS): RedisPlane {
   const instanceId = newInstanceId();
-  const client = createRawClient(settings, `rg-${instanceId}`, log);
-  const reader = createRawClient(settings, `rg-${instanceId}-events`, log, READ_BLOCK_MS);
+  // With Sentinel, each connection asks where the primary is whenever it (re)connects.
+  const open = settings.sentinel ? createPrimaryFollower : createRawClient;
+  const client = open(settings, `rg-${instanceId}`, log);
+  const reader = open(settings, `rg-${instanceId}-events`, log, READ_BLOCK_MS);
   const store = createRedisParticipantStore({ client, settings, instanceId });
   const events = createRedisEvents({ reader, client, store, settings, instanceId, log, now });
   let up = false;

@@ -209,6 +209,21 @@ describe("serve", () => {
     expect(await done).toBe(0);
   });
 
+  it("passes --redis-sentinel through, the URL carrying only credentials and database, and logs the master it follows", async () => {
+    const rec = recordingServer();
+    const h = harness({ startServer: rec.startServer });
+    const done = h.run("serve", "--dev", "--redis", "redis://:pw-secret@mymaster/2", "--redis-sentinel", "mymaster@127.0.0.1:26379,127.0.0.1:26380");
+    await settle();
+    expect(rec.started[0]!.config.redis).toMatchObject({
+      url: "redis://:pw-secret@mymaster/2",
+      sentinel: { master: "mymaster", sentinels: [{ host: "127.0.0.1", port: 26379 }, { host: "127.0.0.1", port: 26380 }] },
+    });
+    h.signals.get("SIGTERM")!();
+    expect(await done).toBe(0);
+    expect(lines(h.err()).find((l) => l.msg === "serving")).toMatchObject({ store: "redis", redisSentinel: "mymaster" });
+    expect(h.err()).not.toContain("pw-secret");
+  });
+
   it("refuses --data together with a Redis URL, and a URL that is not redis:// or rediss://, before anything starts", async () => {
     const rec = recordingServer();
     const h = harness({ startServer: rec.startServer });

@@ -1,4 +1,5 @@
 import { toPermission } from "../../../src/core/grants.js";
+import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../../src/log.js";
 import type { ParticipantEvent, RevocationNotice } from "../../../src/participants/events.js";
@@ -186,6 +187,35 @@ describe.skipIf(!hasRedisServer)("redis events: the stream read from each instan
     clock += GAP_CHECK_INTERVAL_MS + 1;
     await vi.waitFor(async () => expect(await redis.command("MGET", "roomgate:schema", "roomgate:epoch")).toEqual(["1", expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)]), WAIT);
     // The instance writes back the watermark it knew, so a revoked token's join stays refused.
+    await vi.waitFor(async () => expect(await redis.command("HGET", "roomgate:revoked", "r1:x")).toBe("12"), WAIT);
+    await expect(writer.join(record("x"), 12)).rejects.toMatchObject({ reason: "token_revoked" });
+  });
+
+  it("notices entries a failover lost even when newer entries arrived on the new primary first, and writes back the watermarks it learned", async () => {
+    const b = await reader("b");
+    b.events.run();
+    await writer.join(record("a"), ISSUED);
+    await vi.waitFor(() => expect(b.all.map((e) => e.participant.identity)).toEqual(["a"]), WAIT);
+    // What the promoted replica has: the stream as it was before the revocation below.
+    await redis.command("COPY", "roomgate:events", "replica-stream");
+    await writer.revoke("r1", "x", 12);
+    await vi.waitFor(() => expect(b.revocations).toEqual([{ room: "r1", identity: "x", revokedThrough: 12 }]), WAIT);
+    const readerId = /id=(\d+) [^\n]* name=rg-b-events /.exec(String(await redis.command("CLIENT", "LIST")))![1]!;
+    // One step, as Sentinel's reconfiguration is: the reader is disconnected, the data becomes the replica's, and
+    // another instance writes there before this reader is back, so the stream's last id is past the reader's cursor.
+    const admin = createClient({ url: redis.url, RESP: 2 });
+    await admin.connect();
+    try {
+      await admin.multi()
+        .addCommand(["CLIENT", "KILL", "ID", readerId])
+        .addCommand(["DEL", "roomgate:events"])
+        .addCommand(["RENAME", "replica-stream", "roomgate:events"])
+        .addCommand(["HDEL", "roomgate:revoked", "r1:x"])
+        .addCommand(["XADD", "roomgate:events", "*", "from", "another-instance"])
+        .exec();
+    } finally {
+      admin.destroy();
+    }
     await vi.waitFor(async () => expect(await redis.command("HGET", "roomgate:revoked", "r1:x")).toBe("12"), WAIT);
     await expect(writer.join(record("x"), 12)).rejects.toMatchObject({ reason: "token_revoked" });
   });
