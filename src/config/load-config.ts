@@ -302,8 +302,9 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
   }
 
   // Contract §5: dev data is throw-away unless --data names a place for it. Made last, so a
-  // configuration error never leaves an empty temporary directory behind.
-  const dataDir = dev
+  // configuration error never leaves an empty temporary directory behind; not made with Redis,
+  // which holds the data instead (the directory is then never opened).
+  const dataDir = dev && redisUrl === undefined
     ? (flags.data ?? input.makeTempDir())
     : (flags.data ?? envValue(env, "ROOMGATE_DATA_DIR") ?? file.dataDir ?? CONFIG_DEFAULTS.dataDir);
   const config: ServerConfig = {

@@ -262,6 +262,12 @@ describe("--dev", () => {
     ).toThrow();
     expect(made).toBe(0);
   });
+
+  it("--dev with Redis makes no temporary directory: Redis holds the data", () => {
+    let made = 0;
+    const c = loadServerConfig({ flags: { dev: true, redis: "redis://127.0.0.1:6379" }, env: {}, readFile: files({}), makeTempDir: () => `${++made}` });
+    expect([made, c.redis?.url]).toEqual([0, "redis://127.0.0.1:6379"]);
+  });
 });
 
 describe("loadKeyRing", () => {

@@ -77,7 +77,7 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
   } catch (err) {
     return startFailed(err);
   }
-  const throwAwayDir = config.dev && f.data === undefined ? config.dataDir : undefined;
+  const throwAwayDir = config.dev && f.data === undefined && !config.redis ? config.dataDir : undefined;
   const dropThrowAwayDir = () => {
     if (throwAwayDir === undefined) return;
     try {

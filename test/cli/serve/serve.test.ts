@@ -196,6 +196,8 @@ describe("serve", () => {
     expect(await done).toBe(0);
     expect(lines(h.err()).find((l) => l.msg === "serving")).toMatchObject({ store: "redis", redisKeyPrefix: "roomgate:" });
     expect(h.err()).not.toContain("pw-secret");
+    // No throw-away data directory was made, so none is removed: above all not the default one.
+    expect(h.removed).toEqual([]);
   });
 
   it("reads the Redis URL from ROOMGATE_REDIS_URL and the Redis settings from the config file", async () => {
