@@ -69,6 +69,8 @@ export async function auditedRemove(
 ): Promise<ParticipantRecord | undefined> {
   const audit = auditOf(d);
   if (!audit.enabled) return d.registry.remove(room, identity, revokeTokens, revokeThroughSec);
+  // Without revoke_tokens nothing can change for a participant not in the room: answered without a line, as for an update.
+  if (!revokeTokens && (await d.registry.get(room, identity)).state !== "active") throw new RoomgateError("participant_not_found");
   const watermark = revokeTokens ? (revokeThroughSec ?? (d.clock ? nowSeconds(d.clock) : undefined)) : undefined;
   return auditedChange(
     audit,

@@ -196,7 +196,7 @@ describe("audit log of a running server", () => {
     expect(newLines()).toEqual([{ time: TIME, instance: INSTANCE, event: "caller.denied", outcome: "denied", reason: "token_revoked", action: "participant.join" }]);
   });
 
-  it("VerifyToken, RefreshToken, reads and requests for a participant not in the room write no line", async () => {
+  it("VerifyToken, RefreshToken, reads and requests for a participant not in the room (update, plain remove) write no line", async () => {
     await calls.verify({ token: joinTokenFor("dave") });
     await calls.join(joinTokenFor("dave"));
     newLines();
@@ -204,6 +204,10 @@ describe("audit log of a running server", () => {
     await calls.get(ROOM, "dave", ADMIN);
     await calls.list(ROOM, ADMIN);
     expect(await grpcOutcome(calls.update({ room: ROOM, identity: "nobody", metadata: "m" }, ADMIN))).toEqual({ code: grpc.status.NOT_FOUND, reason: "participant_not_found" });
+    expect(await grpcOutcome(calls.remove(ROOM, "nobody", false, ADMIN))).toEqual({ code: grpc.status.NOT_FOUND, reason: "participant_not_found" });
+    expect(await grpcOutcome(calls.remove(ROOM, "dave", false, ADMIN))).toEqual({ code: grpc.status.OK });
+    expect(newLines().map((l) => [l.event, l.outcome, l.identity])).toEqual([["participant.remove", "allowed", "dave"]]);
+    expect(await grpcOutcome(calls.remove(ROOM, "dave", false, ADMIN))).toEqual({ code: grpc.status.NOT_FOUND, reason: "participant_not_found" });
     expect(newLines()).toEqual([]);
   });
 });
