@@ -75,8 +75,10 @@ export function createWatcherSet(deps: WatcherSetDeps): WatcherSet {
       if (total >= deps.limits.total || (existing?.watchers.size ?? 0) >= deps.limits.perParticipant) throw new RoomgateError("watch_limit");
       let lastVersion = 0;
       let open = true;
-      // Events that arrive while the first state is read: each carries the whole participant, so the newest is enough.
+      // Events that arrive while the first state is read: each carries the whole participant, so the newest is
+      // enough, except that a removal is kept apart: a rejoin after it is a new session, and this one must end.
       let held: WatchEvent | undefined;
+      let heldRemoval: WatchEvent | undefined;
       let started = false;
       const pass = (event: WatchEvent): void => {
         const v = event.participant.version;
@@ -91,14 +93,19 @@ export function createWatcherSet(deps: WatcherSetDeps): WatcherSet {
       const w: Watcher = {
         deliver(event) {
           if (started) pass(event);
-          else if (!held || event.participant.version >= held.participant.version) held = event;
+          else if (event.cause === "removed") {
+            if (!heldRemoval || event.participant.version > heldRemoval.participant.version) heldRemoval = event;
+          } else if (!held || event.participant.version >= held.participant.version) held = event;
         },
         start(first) {
           if (started) return;
           started = true;
           pass(first);
-          if (held && held.participant.version > first.participant.version) pass(held);
-          held = undefined;
+          const v = first.participant.version;
+          // A removal newer than the first state ends the stream; what came after it belongs to a later session.
+          if (heldRemoval && heldRemoval.participant.version > v) pass(heldRemoval);
+          else if (held && held.participant.version > v) pass(held);
+          held = heldRemoval = undefined;
         },
         remove() {
           if (!open) return;

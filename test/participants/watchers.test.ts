@@ -94,6 +94,22 @@ describe("a watcher's first event", () => {
     expect(seen).toEqual(["refreshed@2", "removed@4"]);
   });
 
+  it("a removal held during the first read is delivered even when a rejoin came after it, and ends the session there", () => {
+    const { set, w, seen } = watch();
+    set.deliverLocal(event("removed", 6));
+    set.deliverLocal(event("joined", 7));
+    w.start(event("refreshed", 5));
+    expect(seen).toEqual(["refreshed@5", "removed@6"]);
+  });
+
+  it("a held removal older than the first state (the rejoined session) is dropped", () => {
+    const { set, w, seen } = watch();
+    set.deliverLocal(event("removed", 6));
+    set.deliverLocal(event("joined", 7));
+    w.start(event("refreshed", 7));
+    expect(seen).toEqual(["refreshed@7"]);
+  });
+
   it("never repeats a version except as a refresh carrying a newer token", () => {
     const { set, w, seen } = watch();
     w.start(event("refreshed", 1));

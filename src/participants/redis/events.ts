@@ -25,10 +25,14 @@ export interface RedisEvents extends ParticipantEvents {
 
 /** Dependencies of the stream reader. */
 export interface RedisEventsOptions {
-  /** A dedicated connection: XREAD BLOCK holds it. */
+  /**
+   * A dedicated connection: XREAD BLOCK holds it, and everything else the reader does (records,
+   * stream position, resync, write-back) goes through it too, between reads. So the position is
+   * judged and lost watermarks are written on the very server the stream is read from, even while
+   * the instance's other connection still points at a primary Sentinel has just replaced.
+   */
   reader: RawClient;
-  /** The connection records are read with. */
-  client: RawClient;
+  /** A store over `reader`. */
   store: ParticipantStore;
   settings: RedisSettings;
   instanceId: string;
@@ -86,7 +90,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * own watchers. An instance skips its own entries; the registry delivered those already.
  */
 export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
-  const { reader, client, store, settings, log, now } = opts;
+  const { reader, store, settings, log, now } = opts;
   const keys = redisKeys(settings.keyPrefix);
   const sets = createListenerSets(log);
   let cursor: string | undefined;
@@ -116,22 +120,32 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
   // When a record is newer than its entry, the newer version's own entry follows (or was this instance's).
   const readRecord = async (field: string): Promise<ParticipantRecord | undefined> => {
     const at = parseParticipantField(field);
-    return at && decodeRecord((await client.sendCommand(["HGETALL", keys.participant(at.room, at.identity)])) as string[]);
+    return at && decodeRecord((await reader.sendCommand(["HGETALL", keys.participant(at.room, at.identity)])) as string[]);
   };
 
   const apply = async (entries: Entry[]): Promise<void> => {
     const latest = new Map<string, Entry>();
+    const removals = new Map<string, Entry>();
     for (const e of entries) {
       if (e.origin === opts.instanceId) continue;
       if (e.watermark !== undefined) {
         const at = parseParticipantField(e.field);
         if (at) deliverRevocation(at.room, at.identity, e.watermark);
       }
-      if (e.cause !== "revoked") latest.set(e.field, e);
+      if (e.cause === "revoked") continue;
+      // Entries of one batch coalesce into the newest, but a removal is never merged away: a rejoin
+      // after it is a new session, and the old one's watchers must see it end.
+      if (e.cause === "removed") removals.set(e.field, e);
+      latest.set(e.field, e);
     }
     const fetched = await Promise.all([...latest.values()].map(async (e) => ({ e, r: await readRecord(e.field) })));
     for (const { e, r } of fetched) {
       if (!r) continue;
+      const removal = removals.get(e.field);
+      if (removal && removal !== e && r.version > removal.version) {
+        // The record has moved on; the removal is told with the version it had.
+        deliver({ cause: "removed", participant: { ...r, state: "removed", version: removal.version } }, true);
+      }
       const event: ParticipantEvent = { cause: e.cause as EventCause, participant: r };
       if (e.watermark !== undefined) event.revokedThrough = e.watermark;
       deliver(event, r.version === e.version);
@@ -155,7 +169,7 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
   const position = async (): Promise<Position> => {
     const p: Position = { last: "0-0", maxDeleted: "0-0", added: 0, length: 0, epoch: null };
     try {
-      const info = (await client.sendCommand(["XINFO", "STREAM", keys.events])) as unknown[];
+      const info = (await reader.sendCommand(["XINFO", "STREAM", keys.events])) as unknown[];
       for (let i = 0; i + 1 < info.length; i += 2) {
         const v = info[i + 1];
         if (info[i] === "last-generated-id") p.last = String(v);
@@ -167,7 +181,7 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     } catch (err) {
       if (!(err instanceof Error) || !/no such key/i.test(err.message)) throw err;
     }
-    p.epoch = (await client.sendCommand(["GET", keys.epoch])) as string | null;
+    p.epoch = (await reader.sendCommand(["GET", keys.epoch])) as string | null;
     return p;
   };
 
@@ -178,15 +192,17 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     // were lost when more were added after the cursor than the stream still holds after it.
     const headTrimmed = (p.first === undefined || compareIds(p.first, cursor!) > 0) && p.added - consumed > p.length;
     // A promoted replica may lack the newest entries and already hold newer ones another instance wrote:
-    // then the stream does not go back in time, but the entry at the cursor is missing (it is never trimmed).
-    const cursorGone = !headTrimmed && cursor !== "0-0" && compareIds(p.last, cursor!) >= 0 &&
-      ((await client.sendCommand(["XRANGE", keys.events, cursor!, cursor!])) as unknown[]).length === 0;
+    // then the stream does not go back in time, but the entry at the cursor is missing although the
+    // stream still begins at or before it. (MAXLEN ~ trims whole nodes from the head, so a cursor
+    // entry gone with the head, first entry past the cursor, is trimming, judged above, not loss.)
+    const cursorGone = !headTrimmed && cursor !== "0-0" && p.first !== undefined && compareIds(p.first, cursor!) <= 0 &&
+      compareIds(p.last, cursor!) >= 0 && ((await reader.sendCommand(["XRANGE", keys.events, cursor!, cursor!])) as unknown[]).length === 0;
     const lost = p.epoch !== epoch || compareIds(p.last, cursor!) < 0 || cursorGone;
     const gap = lost || headTrimmed || compareIds(p.maxDeleted, cursor!) > 0;
     if (!gap) return;
     log.warn("redis event stream has a gap (trimmed past this instance, or Redis lost data); resyncing from state", { epochChanged: p.epoch !== epoch });
     // A wiped Redis: claim (or check) the layout again, as at start, so every instance agrees on it.
-    epoch = p.epoch ?? (await prepareRedis(client, settings, log)).epoch;
+    epoch = p.epoch ?? (await prepareRedis(reader, settings, log)).epoch;
     cursor = p.last;
     consumed = p.added;
     // Watermarks form a max-register: writing back what this instance saw can never lower one.
@@ -240,7 +256,7 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
     run() {
       loop ??= (async () => {
         while (!stopped) {
-          if (!reader.isReady || !client.isReady) {
+          if (!reader.isReady) {
             readStartedAt = undefined;
             await sleep(25);
             continue;

@@ -42,7 +42,8 @@ export function createRedisPlane(settings: RedisSettings, log: Logger, now: () =
   const client = open(settings, `rg-${instanceId}`, log);
   const reader = open(settings, `rg-${instanceId}-events`, log, READ_BLOCK_MS);
   const store = createRedisParticipantStore({ client, settings, instanceId });
-  const events = createRedisEvents({ reader, client, store, settings, instanceId, log, now });
+  // The reader's own store: it checks, resyncs and writes back on the server it reads the stream from.
+  const events = createRedisEvents({ reader, store: createRedisParticipantStore({ client: reader, settings, instanceId }), settings, instanceId, log, now });
   let up = false;
   let closed = false;
   let refusedLater: string | undefined;

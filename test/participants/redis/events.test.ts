@@ -1,7 +1,7 @@
 import { toPermission } from "../../../src/core/grants.js";
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { silentLogger } from "../../../src/log.js";
+import { silentLogger, type Logger } from "../../../src/log.js";
 import type { ParticipantEvent, RevocationNotice } from "../../../src/participants/events.js";
 import { createRawClient, REDIS_DEFAULTS, type RawClient, type RedisSettings } from "../../../src/participants/redis/connection.js";
 import { createRedisEvents, GAP_CHECK_INTERVAL_MS } from "../../../src/participants/redis/events.js";
@@ -26,12 +26,11 @@ describe.skipIf(!hasRedisServer)("redis events: the stream read from each instan
     await c.connect();
     return c;
   };
-  const reader = async (instanceId: string, overrides: Partial<RedisSettings> = {}, now = () => clock) => {
+  const reader = async (instanceId: string, overrides: Partial<RedisSettings> = {}, now = () => clock, log: Logger = silentLogger) => {
     const s = { ...settings, ...overrides };
-    const c = await client(`rg-${instanceId}`);
     const r = await client(`rg-${instanceId}-events`, 1000);
-    const store = createRedisParticipantStore({ client: c, settings: s, instanceId });
-    const events = createRedisEvents({ reader: r, client: c, store, settings: s, instanceId, log: silentLogger, now });
+    const store = createRedisParticipantStore({ client: r, settings: s, instanceId });
+    const events = createRedisEvents({ reader: r, store, settings: s, instanceId, log, now });
     const all: ParticipantEvent[] = [];
     const revocations: RevocationNotice[] = [];
     events.subscribeAll((e) => all.push(e));
@@ -112,16 +111,59 @@ describe.skipIf(!hasRedisServer)("redis events: the stream read from each instan
     expect(b.all.map((e) => e.participant.version)).toContain(2);
   });
 
+  it("takes a cursor entry trimmed away with the head (MAXLEN ~ drops whole nodes) for trimming, not for lost data", async () => {
+    const errors: string[] = [];
+    const log: Logger = { ...silentLogger, error: (msg) => void errors.push(msg) };
+    // One entry per stream node, so a trim can end exactly at the reader's cursor.
+    await redis.command("CONFIG", "SET", "stream-node-max-entries", "1");
+    try {
+      const b = await reader("b", {}, () => clock, log);
+      b.events.run();
+      await writer.revoke("r1", "x", 12);
+      await vi.waitFor(() => expect(b.revocations).toEqual([{ room: "r1", identity: "x", revokedThrough: 12 }]), WAIT);
+      const readerId = /id=(\d+) [^\n]* name=rg-b-events /.exec(String(await redis.command("CLIENT", "LIST")))![1]!;
+      // While the reader is away two entries land and the head is trimmed up to and including its cursor entry.
+      await redis.command("CLIENT", "KILL", "ID", readerId);
+      await writer.revoke("r1", "y", 13);
+      await writer.revoke("r1", "z", 14);
+      await redis.command("XTRIM", "roomgate:events", "MAXLEN", "2");
+      // A watermark a lost-data write-back would restore: it must stay gone, since nothing was lost.
+      await redis.command("HDEL", "roomgate:revoked", "r1:x");
+      await vi.waitFor(() => expect(b.revocations.map((n) => n.identity)).toEqual(expect.arrayContaining(["y", "z"])), WAIT);
+      clock += GAP_CHECK_INTERVAL_MS + 1;
+      await writer.revoke("r1", "after", 15);
+      await vi.waitFor(() => expect(b.revocations.map((n) => n.identity)).toContain("after"), WAIT);
+      expect(errors).toEqual([]);
+      expect(await redis.command("HGET", "roomgate:revoked", "r1:x")).toBeNull();
+    } finally {
+      await redis.command("CONFIG", "SET", "stream-node-max-entries", "100");
+    }
+  });
+
+  it("never merges a removal away: a removal and a rejoin read in one batch reach watchers as removed, then joined", async () => {
+    const b = await reader("b");
+    const seen: ParticipantEvent[] = [];
+    b.events.subscribe("r1", "a", (e) => seen.push(e));
+    const joined = await writer.join(record("a"), ISSUED);
+    await writer.remove("r1", "a", { nowMs: T0_MS });
+    await writer.join({ ...record("a"), metadata: "again" }, ISSUED);
+    b.events.run();
+    await vi.waitFor(() => expect(seen.map((e) => [e.cause, e.participant.version, e.participant.state])).toEqual([
+      ["removed", joined.version + 1, "removed"], ["joined", joined.version + 2, "active"],
+    ]), WAIT);
+    expect(seen[1]!.participant.metadata).toBe("again");
+  });
+
   it("reads a batch again when its records could not be read, so a failed read loses nothing", async () => {
     await redis.command("ACL", "SETUSER", "limited", "on", ">pw", "~*", "&*", "+@all", "-hgetall");
     await redis.command("ACL", "LOG", "RESET");
     const limited = { ...settings, url: redis.url.replace("redis://", "redis://limited:pw@") };
-    const c = createRawClient(limited, "rg-limited", silentLogger);
-    const r = createRawClient(settings, "rg-limited-events", silentLogger, 1000);
-    open.push(c, r);
-    await Promise.all([c.connect(), r.connect()]);
-    const store = createRedisParticipantStore({ client: c, settings, instanceId: "limited" });
-    const events = createRedisEvents({ reader: r, client: c, store, settings, instanceId: "limited", log: silentLogger, now: () => clock });
+    // The reader reads the records over its own connection, between XREADs.
+    const r = createRawClient(limited, "rg-limited-events", silentLogger, 1000);
+    open.push(r);
+    await r.connect();
+    const store = createRedisParticipantStore({ client: r, settings, instanceId: "limited" });
+    const events = createRedisEvents({ reader: r, store, settings, instanceId: "limited", log: silentLogger, now: () => clock });
     stops.push(() => events.stop());
     const seen: ParticipantEvent[] = [];
     events.subscribe("r1", "a", (e) => seen.push(e));
