@@ -19,7 +19,7 @@ export interface RedisSettings {
   sentinel?: SentinelSettings;
 }
 
-/** Where Sentinel is asked for the primary: the monitored name and the sentinels' addresses, tried in order. */
+/** Where Sentinel is asked for the primary: the monitored name and the sentinels' addresses (all asked; the newest epoch wins, then the order). */
 export interface SentinelSettings {
   master: string;
   sentinels: Array<{ host: string; port: number }>;

@@ -12,36 +12,51 @@ export interface NodeAddress {
 /** What asking the sentinels gave: the primary's address, or why there is none. */
 export type SentinelAnswer = { primary: NodeAddress } | { problem: string };
 
+/** One sentinel's view: the primary it names and the configuration epoch of that view. */
+type SentinelView = { primary: NodeAddress; epoch: number } | { problem: string };
+
+async function askOne(at: NodeAddress, master: string, timeoutMs: number): Promise<SentinelView> {
+  const where = `${at.host}:${at.port}`;
+  const c = createClient({
+    RESP: 2,
+    disableOfflineQueue: true,
+    disableClientInfo: true,
+    maintNotifications: "disabled",
+    socket: { host: at.host, port: at.port, connectTimeout: timeoutMs, reconnectStrategy: false },
+  });
+  c.on("error", () => undefined);
+  try {
+    const reply = await withDeadline(timeoutMs, async () => {
+      await c.connect();
+      return c.sendCommand(["SENTINEL", "MASTER", master]);
+    });
+    const h = new Map<string, string>();
+    if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) h.set(String(reply[i]), String(reply[i + 1]));
+    const host = h.get("ip");
+    const port = Number(h.get("port"));
+    if (!host || !Number.isInteger(port) || port <= 0) return { problem: `${where} does not monitor "${master}"` };
+    return { primary: { host, port }, epoch: Number(h.get("config-epoch") ?? 0) || 0 };
+  } catch (err) {
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return { problem: /no such master/i.test(message) ? `${where} does not monitor "${master}"` : `${where}: ${message}` };
+  } finally {
+    c.destroy();
+  }
+}
+
 /**
- * Asks the sentinels, in the configured order, where the primary of `master` is; the first
- * address wins. Each sentinel gets at most `timeoutMs` (an unreachable one must not hold up the next).
+ * Asks every sentinel at once (each for at most `timeoutMs`) where the primary of `master` is.
+ * The answer with the highest configuration epoch wins, the configured order breaking ties: a
+ * sentinel cut off from the others still names the primary of an older epoch, and must not
+ * outvote the ones that saw the failover.
  */
 export async function askSentinels(s: SentinelSettings, timeoutMs: number): Promise<SentinelAnswer> {
-  const problems: string[] = [];
-  for (const at of s.sentinels) {
-    const where = `${at.host}:${at.port}`;
-    const c = createClient({
-      RESP: 2,
-      disableOfflineQueue: true,
-      disableClientInfo: true,
-      maintNotifications: "disabled",
-      socket: { host: at.host, port: at.port, connectTimeout: timeoutMs, reconnectStrategy: false },
-    });
-    c.on("error", () => undefined);
-    try {
-      const reply = await withDeadline(timeoutMs, async () => {
-        await c.connect();
-        return c.sendCommand(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", s.master]);
-      });
-      if (Array.isArray(reply) && reply.length === 2) return { primary: { host: String(reply[0]), port: Number(reply[1]) } };
-      problems.push(`${where} does not monitor "${s.master}"`);
-    } catch (err) {
-      const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-      problems.push(`${where}: ${cause instanceof Error ? cause.message : String(cause)}`);
-    } finally {
-      c.destroy();
-    }
-  }
+  const views = await Promise.all(s.sentinels.map((at) => askOne(at, s.master, timeoutMs)));
+  let best: { primary: NodeAddress; epoch: number } | undefined;
+  for (const v of views) if ("primary" in v && (!best || v.epoch > best.epoch)) best = v;
+  if (best) return { primary: best.primary };
+  const problems = views.map((v) => ("problem" in v ? v.problem : ""));
   return { problem: `no sentinel named a primary for "${s.master}" (${problems.join("; ")})` };
 }
 

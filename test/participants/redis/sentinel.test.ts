@@ -43,7 +43,7 @@ describe.skipIf(!hasRedisServer)("Sentinel discovery against real processes", ()
   const connectedNames = async (r: TestRedis): Promise<string[]> =>
     String(await r.command("CLIENT", "LIST")).split("\n").flatMap((l) => /name=(rg-\S+)/.exec(l)?.[1] ?? []);
 
-  it("asks the sentinels in order, skipping one that is down, and says why when none names a primary", async () => {
+  it("asks every sentinel, skipping one that is down, and says why when none names a primary", async () => {
     const primary = await redis();
     const s = await sentinelFor(primary);
     const dead = await freePort();
@@ -51,6 +51,22 @@ describe.skipIf(!hasRedisServer)("Sentinel discovery against real processes", ()
     expect(await askSentinels(settings, 500)).toEqual({ primary: { host: "127.0.0.1", port: primary.port } });
     const unknown = await askSentinels({ ...settings, master: "other" }, 500);
     expect(unknown).toEqual({ problem: expect.stringMatching(new RegExp(`^no sentinel named a primary for "other" \\(127\\.0\\.0\\.1:${dead}: .*; ${s.address} does not monitor "other"\\)$`)) });
+  });
+
+  it("takes the answer of the newest configuration epoch, so a sentinel that missed a failover is outvoted even when listed first", async () => {
+    const primary = await redis();
+    const replica = await redis(["--replicaof", "127.0.0.1", String(primary.port)]);
+    await vi.waitFor(async () => expect(String(await replica.command("INFO", "replication"))).toContain("master_link_status:up"), WAIT);
+    const s = await sentinelFor(primary);
+    // A sentinel cut off from the others: it watches a server of its own under the same name and never hears of the failover.
+    const stale = await sentinelFor(await redis());
+    await vi.waitFor(async () => expect(JSON.stringify(await s.command("SENTINEL", "REPLICAS", MASTER))).toContain(`"${replica.port}"`), WAIT);
+    const settings = settingsFor([stale.address, s.address]).sentinel!;
+    // Same epoch: the configured order decides.
+    expect(await askSentinels(settings, 500)).toEqual({ primary: { host: "127.0.0.1", port: Number((await stale.primary())!.split(":")[1]) } });
+    await s.command("SENTINEL", "FAILOVER", MASTER);
+    await vi.waitFor(async () => expect(await s.primary()).toBe(`127.0.0.1:${replica.port}`), WAIT);
+    expect(await askSentinels(settings, 500)).toEqual({ primary: { host: "127.0.0.1", port: replica.port } });
   });
 
   it("connects to the primary Sentinel names; without one, calls fail at once instead of queueing", async () => {
