@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 
 /** Where audit lines go: a synchronous append that throws when the bytes cannot be written. */
 export interface AuditSink {
@@ -19,10 +19,10 @@ export type WriteCall = (bytes: Buffer, offset: number, length: number) => numbe
 /**
  * Writes whole lines through `write`, retrying partial writes (and EAGAIN for up to a second). A line
  * cut short by a failure leaves its head in the file; the next line then starts with a newline, so
- * only the cut line is damaged, never the one after it.
+ * only the cut line is damaged, never the one after it. `startsTorn`: the file already ends inside a line.
  */
-export function lineWriter(write: WriteCall): (line: string) => void {
-  let torn = false;
+export function lineWriter(write: WriteCall, startsTorn = false): (line: string) => void {
+  let torn = startsTorn;
   return (line) => {
     const bytes = Buffer.from(torn ? `\n${line}` : line, "utf8");
     let off = 0;
@@ -52,7 +52,26 @@ export function openAuditSink(path: string, opts: { fsync: boolean }): AuditSink
   const stdout = path === "-";
   const open = (): number => (stdout ? 1 : openSync(path, "a", 0o600));
   let fd = open();
-  const writeTo = (): ((line: string) => void) => lineWriter((bytes, offset, length) => writeSync(fd, bytes, offset, length));
+  // A file left ending mid-line (a crash, or a write cut short before a reopen of the same path) gets a newline first.
+  // Not knowing (a file that cannot be read back, a device) is no reason to refuse lines.
+  const endsMidLine = (): boolean => {
+    if (stdout) return false;
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile() || stat.size === 0) return false;
+      const reader = openSync(path, "r");
+      try {
+        const last = Buffer.alloc(1);
+        readSync(reader, last, 0, 1, stat.size - 1);
+        return last[0] !== 0x0a;
+      } finally {
+        closeSync(reader);
+      }
+    } catch {
+      return false;
+    }
+  };
+  const writeTo = (): ((line: string) => void) => lineWriter((bytes, offset, length) => writeSync(fd, bytes, offset, length), endsMidLine());
   let writeLine = writeTo();
   return {
     write(line) {
@@ -64,7 +83,6 @@ export function openAuditSink(path: string, opts: { fsync: boolean }): AuditSink
       const next = open();
       const old = fd;
       fd = next;
-      // A line cut short in the old file does not concern the new one.
       writeLine = writeTo();
       closeSync(old);
       return true;

@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { lineWriter, type WriteCall } from "../../src/audit/audit-sink.js";
+import { lineWriter, openAuditSink, type WriteCall } from "../../src/audit/audit-sink.js";
 
 /** A file in memory whose writes follow a script: a number writes at most that many bytes, an error code throws. */
 function scriptedFile(script: Array<number | string>) {
@@ -42,5 +45,40 @@ describe("audit line writer", () => {
     expect(() => write("a\n")).toThrow("ENOSPC");
     write("b\n");
     expect(f.text()).toBe("b\n");
+  });
+});
+
+describe("audit file sink", () => {
+  it("starts on a new line when the file it opens (or reopens) ends inside a line, as after a crash mid-write", () => {
+    const dir = mkdtempSync(join(tmpdir(), "roomgate-audit-sink-"));
+    try {
+      const path = join(dir, "audit.log");
+      writeFileSync(path, '{"whole":1}\n{"cut');
+      const sink = openAuditSink(path, { fsync: false });
+      sink.write('{"next":1}\n');
+      writeFileSync(path, '{"cut-again', { flag: "a" });
+      expect(sink.reopen()).toBe(true);
+      sink.write('{"after-reopen":1}\n');
+      sink.close();
+      expect(readFileSync(path, "utf8").split("\n")).toEqual(['{"whole":1}', '{"cut', '{"next":1}', '{"cut-again', '{"after-reopen":1}', ""]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("adds nothing to a file that ends with a whole line, or is empty", () => {
+    const dir = mkdtempSync(join(tmpdir(), "roomgate-audit-sink-"));
+    try {
+      const path = join(dir, "audit.log");
+      const empty = openAuditSink(path, { fsync: false });
+      empty.write("a\n");
+      empty.close();
+      const again = openAuditSink(path, { fsync: false });
+      again.write("b\n");
+      again.close();
+      expect(readFileSync(path, "utf8")).toBe("a\nb\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -59,14 +59,20 @@ export function createRedisParticipantStore(opts: RedisStoreOptions): RedisParti
     return out;
   };
 
-  // The deadline bounds the whole loop: contention is retried, never surfaced, while time remains.
-  const retrying = <T>(attempt: () => Promise<T | "conflict">): Promise<T> =>
-    call(async () => {
+  // The deadline bounds the whole loop: contention is retried, never surfaced, while time remains. Once
+  // the caller has been told UNAVAILABLE, no further attempt starts (one already sent may still land).
+  const retrying = <T>(attempt: () => Promise<T | "conflict">): Promise<T> => {
+    let answered = false;
+    return call(async () => {
       for (;;) {
+        if (answered) throw unavailable(new Error("gave up: the call's deadline passed"));
         const r = await attempt();
         if (r !== "conflict") return r;
       }
+    }).finally(() => {
+      answered = true;
     });
+  };
 
   return {
     client,

@@ -185,6 +185,27 @@ describe.skipIf(!hasRedisServer)("redis store: layout, scripts and checks", () =
     await vi.waitFor(async () => expect((await short.get("r1", "a"))!.version).toBe(1), { timeout: 10_000, interval: 100 });
   });
 
+  it("starts no new attempt of a join once its caller was told store_unavailable", async () => {
+    const store = await fresh();
+    const v = await store.join(record("a"), ISSUED);
+    const otherClient = createRawClient(settings(), "rg-other", silentLogger);
+    clients.push(otherClient);
+    await otherClient.connect();
+    const other = createRedisParticipantStore({ client: otherClient, settings: { ...settings(), timeoutMs: 5000 }, instanceId: "t2" });
+    const short = createRedisParticipantStore({ client: await openClient(), settings: { ...settings(), timeoutMs: 300 }, instanceId: "t1" });
+    // Scripts wait while writes are paused; reads go on. The other instance's update is queued first, so the
+    // join's write, queued behind it, conflicts when the pause ends, after the join's caller has given up.
+    await redis.command("CLIENT", "PAUSE", "2000", "WRITE");
+    const update = other.update({ ...v, metadata: "from-other" }, v.version);
+    // The other instance's script has reached Redis (and waits there) before the join starts.
+    await vi.waitFor(async () => expect(String(await redis.command("CLIENT", "LIST"))).toMatch(/name=rg-other .*cmd=eval/), { timeout: 1500, interval: 10 });
+    await expect(short.join({ ...record("a"), metadata: "late-join" }, ISSUED)).rejects.toMatchObject({ reason: "store_unavailable" });
+    expect(await update).toMatchObject({ status: "ok" });
+    // Time for a retry the old loop would have made: the join never lands.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await store.get("r1", "a")).toMatchObject({ metadata: "from-other", version: 2 });
+  });
+
   it("keeps acknowledged updates and revocations across a SIGKILL and restart (AOF)", async () => {
     const store = await fresh();
     let v = await store.join(record("a"), ISSUED);
