@@ -78,8 +78,12 @@ export async function startDeployment(
       participantClient.close();
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
-      for (const s of started) await s.close();
-      await redis.stop();
+      // The redis-server is stopped whatever an instance's close does: a test must never leave one running.
+      try {
+        for (const s of started) await s.close();
+      } finally {
+        await redis.stop();
+      }
     },
   };
 }
