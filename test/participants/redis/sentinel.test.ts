@@ -48,8 +48,8 @@ describe.skipIf(!hasRedisServer)("Sentinel discovery against real processes", ()
     const s = await sentinelFor(primary);
     const dead = await freePort();
     const settings = settingsFor([`127.0.0.1:${dead}`, s.address]).sentinel!;
-    expect(await askSentinels(settings, 500)).toEqual({ primary: { host: "127.0.0.1", port: primary.port } });
-    const unknown = await askSentinels({ ...settings, master: "other" }, 500);
+    expect(await askSentinels(settings, 3000)).toEqual({ primary: { host: "127.0.0.1", port: primary.port } });
+    const unknown = await askSentinels({ ...settings, master: "other" }, 3000);
     expect(unknown).toEqual({ problem: expect.stringMatching(new RegExp(`^no sentinel named a primary for "other" \\(127\\.0\\.0\\.1:${dead}: .*; ${s.address} does not monitor "other"\\)$`)) });
   });
 
@@ -63,10 +63,11 @@ describe.skipIf(!hasRedisServer)("Sentinel discovery against real processes", ()
     await vi.waitFor(async () => expect(JSON.stringify(await s.command("SENTINEL", "REPLICAS", MASTER))).toContain(`"${replica.port}"`), WAIT);
     const settings = settingsFor([stale.address, s.address]).sentinel!;
     // Same epoch: the configured order decides.
-    expect(await askSentinels(settings, 500)).toEqual({ primary: { host: "127.0.0.1", port: Number((await stale.primary())!.split(":")[1]) } });
+    // A generous per-sentinel bound: a sentinel too slow to answer on a loaded machine would simply not be heard.
+    expect(await askSentinels(settings, 3000)).toEqual({ primary: { host: "127.0.0.1", port: Number((await stale.primary())!.split(":")[1]) } });
     await s.command("SENTINEL", "FAILOVER", MASTER);
     await vi.waitFor(async () => expect(await s.primary()).toBe(`127.0.0.1:${replica.port}`), WAIT);
-    expect(await askSentinels(settings, 500)).toEqual({ primary: { host: "127.0.0.1", port: replica.port } });
+    expect(await askSentinels(settings, 3000)).toEqual({ primary: { host: "127.0.0.1", port: replica.port } });
   });
 
   it("connects to the primary Sentinel names; without one, calls fail at once instead of queueing", async () => {
