@@ -11,26 +11,30 @@ const subscribeOnly: ParticipantPermission = {
   recorder: false, canUpdateMetadata: false, agent: false, canSubscribeMetrics: false, canManageAgentSession: false,
 };
 
-/** A memory store whose next `get` runs `during` after its read and before it answers: a change that lands in between. */
-function storeWithGap(): { store: ParticipantStore; arm: (during: () => Promise<void>) => void } {
+/**
+ * A memory store whose next `method` call runs `during` after the store did its work and before it
+ * answers: a change that lands in between. `base` is the store underneath, for changes made from "another process".
+ */
+function storeWithGap(method: "get" | "update"): { base: ParticipantStore; store: ParticipantStore; arm: (during: () => Promise<void>) => void } {
   const base = createMemoryParticipantStore();
+  const inner = base[method] as (...args: unknown[]) => Promise<unknown>;
   let pending: (() => Promise<void>) | undefined;
-  const store: ParticipantStore = {
+  const store = {
     ...base,
-    async get(room, identity) {
-      const r = await base.get(room, identity);
+    async [method](...args: unknown[]) {
+      const res = await inner.apply(base, args);
       const during = pending;
       pending = undefined;
       if (during) await during();
-      return r;
+      return res;
     },
-  };
-  return { store, arm: (during) => (pending = during) };
+  } as ParticipantStore;
+  return { base, store, arm: (during) => (pending = during) };
 }
 
 describe("registry: a token minted from a record read before an admin update", () => {
   it("is covered by that update even when minted in a later second (RefreshToken)", async () => {
-    const { store, arm } = storeWithGap();
+    const { store, arm } = storeWithGap("get");
     const h = await harness({ store });
     const t = joinToken(h.keys, h.clock, joinGrants("a", { video: { roomJoin: true, room: "r1", canPublish: true } }));
     await h.registry.join(t);
@@ -50,7 +54,7 @@ describe("registry: a token minted from a record read before an admin update", (
   });
 
   it("is covered by that update even when minted in a later second (a watch's first token)", async () => {
-    const { store, arm } = storeWithGap();
+    const { store, arm } = storeWithGap("get");
     const h = await harness({ store });
     const t = joinToken(h.keys, h.clock, joinGrants("a", { video: { roomJoin: true, room: "r1", canPublish: true } }));
     await h.registry.join(t);
@@ -69,18 +73,7 @@ describe("registry: a token minted from a record read before an admin update", (
   });
 
   it("is covered by a later update that lands, from another process, between the earlier update's write and its token (pushed token)", async () => {
-    const base = createMemoryParticipantStore();
-    let during: (() => Promise<void>) | undefined;
-    const store: ParticipantStore = {
-      ...base,
-      async update(next, expected) {
-        const res = await base.update(next, expected);
-        const d = during;
-        during = undefined;
-        if (d) await d();
-        return res;
-      },
-    };
+    const { base, store, arm } = storeWithGap("update");
     const h = await harness({ store });
     await h.registry.join(joinToken(h.keys, h.clock, joinGrants("a", { video: { roomJoin: true, room: "r1", canPublish: false } })));
     const tokens: string[] = [];
@@ -89,13 +82,13 @@ describe("registry: a token minted from a record read before an admin update", (
     });
     h.clock.advance(2000);
     // The promotion is stored; before its token is signed, another process demotes (same second) and the second turns.
-    during = async () => {
+    arm(async () => {
       const cur = (await base.get("r1", "a"))!;
       const res = await base.update(applyUpdate(cur, { permission: subscribeOnly }, h.clock.nowMs()), cur.version);
       if (res.status !== "ok") throw new Error("demotion not stored");
       await h.events.publish({ cause: "updated", participant: res.record });
       h.clock.advance(1000);
-    };
+    });
     await h.registry.update("r1", "a", { permission: toPermission({ canPublish: true }) });
     stop();
     expect(tokens.length).toBeGreaterThan(1);
