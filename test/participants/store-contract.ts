@@ -43,6 +43,15 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect(await store.get("r1", "a")).toEqual(stored);
     });
 
+    it("drops the optional fields a rejoin leaves out", async () => {
+      await store.join(record("a", { roomConfig: { name: "r1", emptyTimeout: 10 }, roomPreset: "preset" }), ISSUED);
+      const rejoined = await store.join(record("a"), ISSUED);
+      expect(rejoined.roomConfig).toBeUndefined();
+      expect(rejoined.roomPreset).toBeUndefined();
+      expect((await store.get("r1", "a"))!.roomConfig).toBeUndefined();
+      expect((await store.get("r1", "a"))!.roomPreset).toBeUndefined();
+    });
+
     it("does not share objects with callers", async () => {
       const c = record("a", { attributes: { k: "v" } });
       await store.join(c, ISSUED);

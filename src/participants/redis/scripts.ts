@@ -1,4 +1,7 @@
+import { OPTIONAL_FIELDS } from "./codec.js";
 import { luaScript } from "./connection.js";
+
+const CLEAR_OPTIONAL = OPTIONAL_FIELDS.map((f) => `'${f}'`).join(", ");
 
 /**
  * The one write script (schema 1): a guarded compare-and-set. The decision (mergeJoin,
@@ -35,7 +38,7 @@ local version = cur
 local cause = 'revoked'
 if mode ~= 'revoke' then
   version = cur + 1
-  redis.call('HDEL', KEYS[1], 'rcfg', 'rpreset')
+  redis.call('HDEL', KEYS[1], ${CLEAR_OPTIONAL})
   local fields = {}
   for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
   redis.call('HSET', KEYS[1], 'v', tostring(version), unpack(fields))
