@@ -124,7 +124,7 @@ export function createTokenService(deps: TokenServiceDeps): ImplOf<typeof TokenS
 
     verifyToken(req) {
       if (!req.token) throw tokenError("token_malformed");
-      const access = deps.verifier.check ? deps.verifier.check(req.token) : deps.verifier.verify(req.token);
+      const access = deps.verifier.check(req.token);
       // Answered in this turn unless the live state view is asynchronous.
       return isThenable(access) ? Promise.resolve(access).then((a) => verifyResponse(req, a)) : verifyResponse(req, access);
     },

@@ -20,10 +20,9 @@ export interface TokenVerifier {
   /**
    * The same verification, answered in this turn when the live state is in
    * memory (a synchronous throw on failure); a promise only when the live
-   * state view needs one. For hot paths that can skip a promise turn;
-   * optional, so a verifier that only has `verify` still fits.
+   * state view needs one. For hot paths that can skip a promise turn.
    */
-  check?(token: string): VerifiedAccess | Promise<VerifiedAccess>;
+  check(token: string): VerifiedAccess | Promise<VerifiedAccess>;
   /**
    * Judges an already verified token again, now: its key is still configured, it has not
    * expired (with the leeway), it is not revoked, and live permission updates apply.

@@ -26,22 +26,22 @@ describe("TokenVerifier.check", () => {
       canUpdateMetadata: false, agent: false, canSubscribeMetrics: false, canManageAgentSession: false,
     };
     const v = verifier(() => ({ permission }));
-    const access = v.check!(token);
+    const access = v.check(token);
     expect(access).not.toBeInstanceOf(Promise);
     expect((access as Exclude<typeof access, Promise<unknown>>).effectiveVideo).toMatchObject({ roomJoin: true, room: "r", canPublish: false });
   });
 
   it("throws synchronously for a revoked token, with the token_revoked reason", () => {
     const v = verifier(() => ({ revokedThrough: nowSec }));
-    expect(() => v.check!(token)).toThrow(expect.objectContaining({ reason: "token_revoked" }));
+    expect(() => v.check(token)).toThrow(expect.objectContaining({ reason: "token_revoked" }));
   });
 
   it("returns a promise when the live state view does, with the same verdicts", async () => {
     const v = verifier(async () => ({ revokedThrough: nowSec }));
-    const pending = v.check!(token);
+    const pending = v.check(token);
     expect(pending).toBeInstanceOf(Promise);
     await expect(pending).rejects.toMatchObject({ reason: "token_revoked" });
-    await expect(verifier(async () => undefined).check!(token)).resolves.toMatchObject({ token: { identity: "ann" } });
+    await expect(verifier(async () => undefined).check(token)).resolves.toMatchObject({ token: { identity: "ann" } });
   });
 
   it("verify() stays a promise in every case, rejecting instead of throwing", async () => {
