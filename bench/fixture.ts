@@ -46,7 +46,7 @@ export async function startBenchServer(opts: BenchServerOptions = {}): Promise<B
     clients: [parseCredentialHash("bench", hashCredential(BENCH_CLIENT_CREDENTIAL))],
     participants: { ...DEFAULT_PARTICIPANT_SETTINGS, ...opts.participants },
     ...(opts.metrics !== undefined && { metrics: opts.metrics }),
-    ...(opts.redisUrl !== undefined && { redisUrl: opts.redisUrl, redis: { ...REDIS_DEFAULTS, url: opts.redisUrl } }),
+    ...(opts.redisUrl !== undefined && { redis: { ...REDIS_DEFAULTS, url: opts.redisUrl } }),
   });
   const keyRing = createKeyRing(config.keys.inline);
   const server = await startServer(config, { logger: silentLogger, clock: systemClock, keyRing });

@@ -11,6 +11,18 @@ function flagOf(message: string): string | undefined {
   return /'(?:-\w, )?(--?[^'=\s,]+)/.exec(message)?.[1];
 }
 
+/** A flag's value read as one JSON object; anything else is a usage error: "FLAG is not valid JSON" or "FLAG must be SHAPE". */
+export function jsonObjectFlag(json: string, flag: string, shape: string, command: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw usageError(`${flag} is not valid JSON`, command);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw usageError(`${flag} must be ${shape}`, command);
+  return parsed as Record<string, unknown>;
+}
+
 /**
  * Strict flag parsing for one command. Unknown flags, missing values and
  * stray positionals become usage errors (exit code 2) that name the flag.

@@ -5,7 +5,7 @@ import { RoomgateError as ClientError } from "../client/errors.js";
 import { CliError, usageError, type CliContext } from "./context.js";
 import { MAIN_HELP } from "./help.js";
 import { runParticipant } from "./participant/participant.js";
-import { runServe } from "./serve/serve.js";
+import { runServe, serveLogger } from "./serve/serve.js";
 import { runToken } from "./token/token.js";
 
 /** A command: its arguments after the command name, the context, and the exit code it ends with. */
@@ -59,7 +59,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   } catch (err) {
     const { reason, message, code, hint } = describe(err);
     // serve's stderr is its JSON log, start-up failures included (contract §15).
-    if (argv[0] === "serve") ctx.stderr(`${JSON.stringify({ time: new Date(ctx.clock.nowMs()).toISOString(), level: "error", msg: message, reason, ...(hint && { hint }) })}\n`);
+    if (argv[0] === "serve") serveLogger(ctx, "error").error(message, { reason, ...(hint && { hint }) });
     else ctx.stderr(`roomgate: ${reason}: ${message}\n${hint ? `${hint}\n` : ""}`);
     return code;
   }

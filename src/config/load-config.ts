@@ -333,7 +333,6 @@ export function loadServerConfig(input: LoadConfigInput): ServerConfig {
     connections: connectionSettings(file.connections),
   };
   if (redisUrl !== undefined) {
-    config.redisUrl = redisUrl;
     config.redis = {
       url: redisUrl,
       keyPrefix: file.redisKeyPrefix ?? REDIS_DEFAULTS.keyPrefix,

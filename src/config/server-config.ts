@@ -87,8 +87,6 @@ export interface ServerConfig {
   httpAddr: string;
   /** Directory of the embedded store. */
   dataDir: string;
-  /** Redis URL for shared state across instances; when set, `redis` holds the resolved settings. */
-  redisUrl?: string;
   /** Participants, watermarks and events live in Redis (contract §10) instead of `dataDir`. */
   redis?: RedisSettings;
   keys: KeySources;

@@ -49,7 +49,7 @@ describe("loadServerConfig defaults", () => {
       },
     });
     expect(c.connections).toEqual(DEFAULT_CONNECTION_SETTINGS);
-    expect(c.redisUrl).toBeUndefined();
+    expect(c.redis).toBeUndefined();
     expect([...c.keys.inline]).toEqual([["APIenv", LONG]]);
     expect(c.keys.allowShortSecrets).toBe(false);
   });
@@ -65,7 +65,7 @@ describe("precedence: flags > env > file > defaults", () => {
 
   it("file beats defaults", () => {
     const c = load({ flags: { config: "c.yaml" }, files: { "c.yaml": file } });
-    expect(c).toMatchObject({ grpcAddr: "10.0.0.1:1", httpAddr: "10.0.0.1:2", dataDir: "/file", redisUrl: "redis://file", logLevel: "warn" });
+    expect(c).toMatchObject({ grpcAddr: "10.0.0.1:1", httpAddr: "10.0.0.1:2", dataDir: "/file", redis: { url: "redis://file" }, logLevel: "warn" });
   });
 
   it("env beats file, and ROOMGATE_CONFIG names the file", () => {
@@ -78,7 +78,7 @@ describe("precedence: flags > env > file > defaults", () => {
       ROOMGATE_LOG_LEVEL: "error",
     };
     const c = load({ env, files: { "c.yaml": file } });
-    expect(c).toMatchObject({ grpcAddr: "10.0.0.2:1", httpAddr: "10.0.0.2:2", dataDir: "/env", redisUrl: "redis://env", logLevel: "error" });
+    expect(c).toMatchObject({ grpcAddr: "10.0.0.2:1", httpAddr: "10.0.0.2:2", dataDir: "/env", redis: { url: "redis://env" }, logLevel: "error" });
   });
 
   it("flags beat env, and --config beats ROOMGATE_CONFIG", () => {
@@ -88,7 +88,7 @@ describe("precedence: flags > env > file > defaults", () => {
       env,
       files: { "c.yaml": file },
     });
-    expect(c).toMatchObject({ grpcAddr: "10.0.0.3:1", httpAddr: "10.0.0.3:2", redisUrl: "redis://flag" });
+    expect(c).toMatchObject({ grpcAddr: "10.0.0.3:1", httpAddr: "10.0.0.3:2", redis: { url: "redis://flag" } });
     const d = load({ flags: { config: "c.yaml", data: "/flag" }, env: { ...env, ROOMGATE_REDIS_URL: undefined }, files: { "c.yaml": file.replace("redis_url: redis://file\n", "") } });
     expect(d.dataDir).toBe("/flag");
   });

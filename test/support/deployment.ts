@@ -51,7 +51,7 @@ export async function startDeployment(
   try {
     const settings = testRedisSettings(redis);
     for (let i = 0; i < 2; i++) {
-      started.push(await startTestServer(dataDir, { ...overrides, redisUrl: settings.url, redis: settings, instanceId: `${overrides.instanceId ?? "pair"}-${i}` }, serverClock ?? clock, deps));
+      started.push(await startTestServer(dataDir, { ...overrides, redis: settings, instanceId: `${overrides.instanceId ?? "pair"}-${i}` }, serverClock ?? clock, deps));
     }
   } catch (err) {
     for (const s of started) await s.close();

@@ -15,7 +15,7 @@ export function testRedisSettings(redis: Pick<TestRedis, "url">, overrides: Part
 export function startRedisInstance(redis: Pick<TestRedis, "url">, overrides: Partial<RedisSettings> = {}): Promise<TestServer> {
   const settings = testRedisSettings(redis, overrides);
   // The data directory is never opened with Redis; the path only satisfies the config shape.
-  return startTestServer("/nonexistent-roomgate-data", { redisUrl: settings.url, redis: settings });
+  return startTestServer("/nonexistent-roomgate-data", { redis: settings });
 }
 
 /** gRPC health status of one service name. */

@@ -1,5 +1,5 @@
 import { isTrackSource, toPermission, TRACK_SOURCES, type ParticipantPermission, type TrackSourceName, type VideoGrant } from "../../core/grants.js";
-import { triState } from "../args.js";
+import { jsonObjectFlag, triState } from "../args.js";
 import { usageError } from "../context.js";
 
 const PERMISSION_FIELDS = [
@@ -34,15 +34,7 @@ export function parseSource(value: unknown, where: string, command: string): Tra
  * replaces the participant's whole permission set.
  */
 export function parsePermissionJson(json: string, command: string): ParticipantPermission {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw usageError("--permission is not valid JSON", command);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw usageError("--permission must be a JSON object of ParticipantPermission fields", command);
-  }
+  const parsed = jsonObjectFlag(json, "--permission", "a JSON object of ParticipantPermission fields", command);
   const out: ParticipantPermission = { ...EMPTY, canPublishSources: [] };
   for (const [key, value] of Object.entries(parsed)) {
     const field = FIELD_OF.get(key.replace(/_/g, "").toLowerCase());

@@ -1,5 +1,5 @@
 import { loadKeyRing, loadServerConfig, reloadCredentials } from "../../config/load-config.js";
-import { createLogger, type LogDestination, type Logger } from "../../log.js";
+import { createLogger, type LogDestination, type Logger, type LogLevel } from "../../log.js";
 import { parseFlags } from "../args.js";
 import { type CliContext, type RunningServer, type SignalName } from "../context.js";
 import { SERVE_HELP } from "./help.js";
@@ -15,6 +15,12 @@ const OPTIONS = {
   "audit-log": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** serve's JSON-lines log on stderr (contract §15): fd 2 in the real process, `ctx.stderr` under test. */
+export function serveLogger(ctx: CliContext, level: LogLevel): Logger {
+  const dest: LogDestination = ctx.logFd !== undefined ? { fd: ctx.logFd } : { write: ctx.stderr };
+  return createLogger({ level, now: () => ctx.clock.nowMs(), ...dest });
+}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -65,10 +71,9 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     ...(f.redis !== undefined ? { redis: f.redis } : {}),
     ...(f["redis-sentinel"] !== undefined ? { redisSentinel: f["redis-sentinel"] } : {}),
   };
-  const dest: LogDestination = ctx.logFd !== undefined ? { fd: ctx.logFd } : { write: ctx.stderr };
   // Contract §15: serve's failures to start are JSON lines on stderr too, before the configured level is known.
   const startFailed = (err: unknown): number => {
-    createLogger({ level: "info", now: () => ctx.clock.nowMs(), ...dest }).error("server failed to start", { error: errorText(err) });
+    serveLogger(ctx, "info").error("server failed to start", { error: errorText(err) });
     return 1;
   };
   let config: ReturnType<typeof loadServerConfig>;
@@ -88,7 +93,7 @@ export async function runServe(args: string[], ctx: CliContext): Promise<number>
     }
   };
 
-  const log = createLogger({ level: config.logLevel, now: () => ctx.clock.nowMs(), ...dest });
+  const log = serveLogger(ctx, config.logLevel);
   let server: RunningServer;
   try {
     const keyRing = loadKeyRing(config.keys, ctx.readFile);

@@ -10,7 +10,7 @@ import {
 } from "../../core/grants.js";
 import { createHmacKey } from "../../core/hmac-key.js";
 import { mintToken, type MintedToken } from "../../core/minting.js";
-import { parseAttributes, parseFlags, triState, type Parsed } from "../args.js";
+import { jsonObjectFlag, parseAttributes, parseFlags, triState, type Parsed } from "../args.js";
 import { usageError, type CliContext } from "../context.js";
 import { grantsJson, prettyJson } from "../format.js";
 import { TOKEN_CREATE_HELP } from "./help.js";
@@ -78,15 +78,7 @@ function checkSources(sources: readonly unknown[]): string[] {
 
 /** lk's --grant: JSON decoded into the video grant after the flags, then type-checked by the core codec; unknown fields are ignored, as Go's json.Unmarshal ignores them, with a warning. */
 function mergeGrantJson(video: VideoGrant, json: string, warn: (text: string) => void): VideoGrant {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw usageError("--grant is not valid JSON", CMD);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw usageError("--grant must be a JSON object of VideoGrant fields", CMD);
-  }
+  const parsed = jsonObjectFlag(json, "--grant", "a JSON object of VideoGrant fields", CMD);
   const merged: Record<string, unknown> = { ...video };
   for (const [key, value] of Object.entries(parsed)) {
     const field = videoField(key);
@@ -109,13 +101,7 @@ function mergeGrantJson(video: VideoGrant, json: string, warn: (text: string) =>
 
 /** --room-config: a JSON object (LiveKit's RoomConfiguration as protobuf JSON), type-checked by the core codec. */
 function roomConfigJson(json: string): JsonObject {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw usageError("--room-config is not valid JSON", CMD);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw usageError("--room-config must be a JSON object", CMD);
+  const parsed = jsonObjectFlag(json, "--room-config", "a JSON object", CMD);
   try {
     return parseGrants({ roomConfig: parsed }).roomConfig ?? {};
   } catch {

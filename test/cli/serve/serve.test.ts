@@ -295,6 +295,15 @@ describe("serve", () => {
     expect(await h.run("serve", "--help")).toBe(0);
     expect(h.out()).toContain("--grpc-addr HOST:PORT");
   });
+
+  it("a usage error is one line of the serve log: JSON with reason and hint, through the same redacting logger", async () => {
+    const h = harness();
+    const jwtLike = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+    expect(await h.run("serve", `--${jwtLike}`)).toBe(2);
+    expect(lines(h.err())).toEqual([{
+      time: "2027-01-15T08:00:00.000Z", level: "error", reason: "usage", msg: "unknown flag --[redacted-token]", hint: "Run 'roomgate serve --help' for usage.",
+    }]);
+  });
 });
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
