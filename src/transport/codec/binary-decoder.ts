@@ -1,6 +1,7 @@
 import { ScalarType, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { BinaryReader, getTextEncoding } from "@bufbuild/protobuf/wire";
 import { fieldPlan } from "./support.js";
+import { typeCache } from "./type-cache.js";
 
 /** A compiled binary decoder for one message type. */
 export type BinaryDecoder = (bytes: Uint8Array) => MessageShape<DescMessage>;
@@ -373,19 +374,7 @@ function compileMessage(desc: DescMessage, messageReader: (d: DescMessage) => Me
 
 /** Compiles message readers on demand and keeps them, one per message type. */
 export function createDecoderCache(): (desc: DescMessage) => MessageReader {
-  const cache = new Map<DescMessage, MessageReader>();
-  const get = (desc: DescMessage): MessageReader => {
-    let dec = cache.get(desc);
-    if (!dec) {
-      const holder: { dec?: MessageReader } = {};
-      cache.set(desc, { zero: () => holder.dec!.zero(), read: (m, r, ctx, len) => holder.dec!.read(m, r, ctx, len) });
-      holder.dec = compileMessage(desc, get);
-      dec = holder.dec;
-      cache.set(desc, dec);
-    }
-    return dec;
-  };
-  return get;
+  return typeCache<MessageReader>(compileMessage, (dec) => ({ zero: () => dec().zero(), read: (m, r, ctx, len) => dec().read(m, r, ctx, len) }));
 }
 
 /** A binary decoder for a supported message type: the same message `fromBinary` returns, unknown fields included. */

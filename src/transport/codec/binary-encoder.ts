@@ -1,5 +1,6 @@
 import { create, ScalarType, toBinary, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { fieldPlan } from "./support.js";
+import { typeCache } from "./type-cache.js";
 import { asBuffer } from "../bytes.js";
 
 /** A compiled binary encoder for one message type. */
@@ -569,20 +570,7 @@ function compileMessage(desc: DescMessage, messageEncoder: (d: DescMessage) => M
 
 /** Compiles message encoders on demand and keeps them, one per message type. */
 export function createEncoderCache(): (desc: DescMessage) => MessagePart {
-  const cache = new Map<DescMessage, MessagePart>();
-  const get = (desc: DescMessage): MessagePart => {
-    let enc = cache.get(desc);
-    if (!enc) {
-      // Registered before compiling so recursive types find themselves.
-      const holder: { part?: MessagePart } = {};
-      cache.set(desc, { size: (m, st) => holder.part!.size(m, st), write: (m, st) => holder.part!.write(m, st) });
-      holder.part = compileMessage(desc, get);
-      enc = holder.part;
-      cache.set(desc, enc);
-    }
-    return enc;
-  };
-  return get;
+  return typeCache<MessagePart>(compileMessage, (part) => ({ size: (m, st) => part().size(m, st), write: (m, st) => part().write(m, st) }));
 }
 
 /**
