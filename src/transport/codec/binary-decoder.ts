@@ -250,13 +250,12 @@ function fieldReader(f: DescField, messageReader: (d: DescMessage) => MessageRea
       let zeroValue: () => unknown;
       if (f.mapKind === "message") {
         const mr = messageReader(f.message);
-        const get = () => mr;
         readValue = (r, ctx) => {
-          const v = get().zero();
-          get().read(v, r, ctx, r.uint32());
+          const v = mr.zero();
+          mr.read(v, r, ctx, r.uint32());
           return v;
         };
-        zeroValue = () => get().zero();
+        zeroValue = () => mr.zero();
       } else if (f.mapKind === "enum") {
         const first = f.enum.values[0]!.number;
         readValue = (r) => r.int32();
