@@ -17,7 +17,7 @@ interface Ctx {
   buf: Uint8Array;
 }
 
-type FieldReader = (m: Msg, r: BinaryReader, wireType: number, ctx: Ctx, tagStart: number) => void;
+type FieldReader = (m: Msg, r: BinaryReader, wireType: number, ctx: Ctx) => void;
 
 interface MessageReader {
   zero(): Msg;
@@ -353,7 +353,6 @@ function compileMessage(desc: DescMessage, messageReader: (d: DescMessage) => Me
       // protobuf-es starts from the message's own unknown fields (merging) and sets them only when there are some.
       let unknown = m.$unknown as { no: number; wireType: number; data: Uint8Array }[] | undefined;
       while (r.pos < end) {
-        const tagStart = r.pos;
         const tag = readTag(r, ctx.buf);
         const fieldNo = tag >>> 3;
         const wireType = tag & 7;
@@ -363,7 +362,7 @@ function compileMessage(desc: DescMessage, messageReader: (d: DescMessage) => Me
           (unknown ??= []).push({ no: fieldNo, wireType, data });
           continue;
         }
-        read(m, r, wireType, ctx, tagStart);
+        read(m, r, wireType, ctx);
       }
       if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
       ctx.depth--;
