@@ -1,6 +1,6 @@
 import { ScalarType, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { BinaryReader, getTextEncoding } from "@bufbuild/protobuf/wire";
-import { fieldPlan } from "./support.js";
+import { isStructField } from "./support.js";
 import { typeCache } from "./type-cache.js";
 
 /** A compiled binary decoder for one message type. */
@@ -199,7 +199,7 @@ function oneofReader(f: DescField, oneof: string, messageReader: (d: DescMessage
 }
 
 function fieldReader(f: DescField, messageReader: (d: DescMessage) => MessageReader): FieldReader {
-  if (f.fieldKind === "message" && fieldPlan(f) === "struct") return structReader(f, messageReader);
+  if (isStructField(f)) return structReader(f, messageReader);
   if (f.oneof) return oneofReader(f, f.oneof.localName, messageReader);
   const name = f.localName;
   switch (f.fieldKind) {

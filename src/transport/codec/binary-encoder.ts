@@ -1,5 +1,5 @@
 import { create, ScalarType, toBinary, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { fieldPlan } from "./support.js";
+import { isStructField } from "./support.js";
 import { typeCache } from "./type-cache.js";
 import { asBuffer } from "../bytes.js";
 
@@ -364,7 +364,7 @@ function structPart(f: DescField): Part {
 }
 
 function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart): Part {
-  if (fieldPlan(f) === "struct") return structPart(f);
+  if (isStructField(f)) return structPart(f);
   switch (f.fieldKind) {
     case "scalar":
     case "enum": {

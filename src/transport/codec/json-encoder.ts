@@ -1,5 +1,5 @@
 import { ScalarType, toJsonString, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { fieldPlan } from "./support.js";
+import { isStructField } from "./support.js";
 import { typeCache } from "./type-cache.js";
 import { asBuffer } from "../bytes.js";
 
@@ -196,7 +196,7 @@ interface JsonField {
 function jsonField(f: DescField, style: JsonWriteStyle, messageJson: (d: DescMessage) => MessageToJson): JsonField {
   const key = style.useProtoFieldName ? f.name : f.jsonName;
   const emitImplicit = style.alwaysEmitImplicit;
-  if (fieldPlan(f) === "struct") {
+  if (isStructField(f)) {
     return {
       key,
       when: "explicit",
