@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DescMessage, DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescService, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { invalidArgument } from "../core/errors.js";
 import type { Logger } from "../log.js";
@@ -31,7 +31,6 @@ export const LIVEKIT_ROUTES: TwirpJsonStyle = { ...LIVEKIT_JSON, errors: "liveki
 
 interface Route {
   json: TwirpJsonStyle;
-  method: DescMethod;
   name: string;
   fn: (req: unknown, ctx: CallContext) => unknown;
   input: MessageCodec;
@@ -132,7 +131,6 @@ export function createTwirpRouter(deps: { log: Logger; maxRequestBytes: number; 
         if (m.methodKind !== "unary" || typeof fn !== "function") continue;
         routes.set(`${TWIRP_PREFIX}/${desc.typeName}/${m.name}`, {
           json,
-          method: m,
           name: `${desc.typeName}/${m.name}`,
           fn: fn as Route["fn"],
           input: codecs.codec(m.input),

@@ -1,6 +1,7 @@
 import { ScalarType, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { BinaryReader, getTextEncoding } from "@bufbuild/protobuf/wire";
-import { fieldPlan } from "./support.js";
+import { isStructField } from "./support.js";
+import { typeCache } from "./type-cache.js";
 
 /** A compiled binary decoder for one message type. */
 export type BinaryDecoder = (bytes: Uint8Array) => MessageShape<DescMessage>;
@@ -16,7 +17,7 @@ interface Ctx {
   buf: Uint8Array;
 }
 
-type FieldReader = (m: Msg, r: BinaryReader, wireType: number, ctx: Ctx, tagStart: number) => void;
+type FieldReader = (m: Msg, r: BinaryReader, wireType: number, ctx: Ctx) => void;
 
 interface MessageReader {
   zero(): Msg;
@@ -198,7 +199,7 @@ function oneofReader(f: DescField, oneof: string, messageReader: (d: DescMessage
 }
 
 function fieldReader(f: DescField, messageReader: (d: DescMessage) => MessageReader): FieldReader {
-  if (f.fieldKind === "message" && fieldPlan(f) === "struct") return structReader(f, messageReader);
+  if (isStructField(f)) return structReader(f, messageReader);
   if (f.oneof) return oneofReader(f, f.oneof.localName, messageReader);
   const name = f.localName;
   switch (f.fieldKind) {
@@ -249,13 +250,12 @@ function fieldReader(f: DescField, messageReader: (d: DescMessage) => MessageRea
       let zeroValue: () => unknown;
       if (f.mapKind === "message") {
         const mr = messageReader(f.message);
-        const get = () => mr;
         readValue = (r, ctx) => {
-          const v = get().zero();
-          get().read(v, r, ctx, r.uint32());
+          const v = mr.zero();
+          mr.read(v, r, ctx, r.uint32());
           return v;
         };
-        zeroValue = () => get().zero();
+        zeroValue = () => mr.zero();
       } else if (f.mapKind === "enum") {
         const first = f.enum.values[0]!.number;
         readValue = (r) => r.int32();
@@ -353,7 +353,6 @@ function compileMessage(desc: DescMessage, messageReader: (d: DescMessage) => Me
       // protobuf-es starts from the message's own unknown fields (merging) and sets them only when there are some.
       let unknown = m.$unknown as { no: number; wireType: number; data: Uint8Array }[] | undefined;
       while (r.pos < end) {
-        const tagStart = r.pos;
         const tag = readTag(r, ctx.buf);
         const fieldNo = tag >>> 3;
         const wireType = tag & 7;
@@ -363,7 +362,7 @@ function compileMessage(desc: DescMessage, messageReader: (d: DescMessage) => Me
           (unknown ??= []).push({ no: fieldNo, wireType, data });
           continue;
         }
-        read(m, r, wireType, ctx, tagStart);
+        read(m, r, wireType, ctx);
       }
       if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
       ctx.depth--;
@@ -373,19 +372,7 @@ function compileMessage(desc: DescMessage, messageReader: (d: DescMessage) => Me
 
 /** Compiles message readers on demand and keeps them, one per message type. */
 export function createDecoderCache(): (desc: DescMessage) => MessageReader {
-  const cache = new Map<DescMessage, MessageReader>();
-  const get = (desc: DescMessage): MessageReader => {
-    let dec = cache.get(desc);
-    if (!dec) {
-      const holder: { dec?: MessageReader } = {};
-      cache.set(desc, { zero: () => holder.dec!.zero(), read: (m, r, ctx, len) => holder.dec!.read(m, r, ctx, len) });
-      holder.dec = compileMessage(desc, get);
-      dec = holder.dec;
-      cache.set(desc, dec);
-    }
-    return dec;
-  };
-  return get;
+  return typeCache<MessageReader>(compileMessage, (dec) => ({ zero: () => dec().zero(), read: (m, r, ctx, len) => dec().read(m, r, ctx, len) }));
 }
 
 /** A binary decoder for a supported message type: the same message `fromBinary` returns, unknown fields included. */

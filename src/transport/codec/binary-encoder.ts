@@ -1,5 +1,6 @@
 import { create, ScalarType, toBinary, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { fieldPlan } from "./support.js";
+import { isStructField } from "./support.js";
+import { typeCache } from "./type-cache.js";
 import { asBuffer } from "../bytes.js";
 
 /** A compiled binary encoder for one message type. */
@@ -309,6 +310,21 @@ function writeTag(st: State, tag: readonly number[]): void {
   for (let i = 0; i < tag.length; i++) st.buf[st.pos++] = tag[i]!;
 }
 
+// A length-delimited nested message without its tag: the size pass records its length (pre-order) for the write pass.
+function nestedSize(enc: MessagePart, v: unknown, st: State): number {
+  if (typeof v !== "object" || v === null) throw NOT_MINE;
+  const idx = st.lens.length;
+  st.lens.push(0);
+  const n = enc.size(v as Msg, st);
+  st.lens[idx] = n;
+  return varintSize(n) + n;
+}
+
+function writeNested(enc: MessagePart, v: unknown, st: State): void {
+  writeVarint(st, st.lens[st.li++]!);
+  enc.write(v as Msg, st);
+}
+
 /**
  * One field's encoding, given the field's value (the generated message code
  * reads the property, so every property access is monomorphic). `when`
@@ -348,7 +364,7 @@ function structPart(f: DescField): Part {
 }
 
 function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart): Part {
-  if (fieldPlan(f) === "struct") return structPart(f);
+  if (isStructField(f)) return structPart(f);
   switch (f.fieldKind) {
     case "scalar":
     case "enum": {
@@ -369,18 +385,10 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
       const enc = messageEncoder(f.message);
       return {
         when: "explicit",
-        size(v, st) {
-          if (typeof v !== "object" || v === null) throw NOT_MINE;
-          const idx = st.lens.length;
-          st.lens.push(0);
-          const n = enc.size(v as Msg, st);
-          st.lens[idx] = n;
-          return tag.length + varintSize(n) + n;
-        },
+        size: (v, st) => tag.length + nestedSize(enc, v, st),
         write(v, st) {
           writeTag(st, tag);
-          writeVarint(st, st.lens[st.li++]!);
-          enc.write(v as Msg, st);
+          writeNested(enc, v, st);
         },
       };
     }
@@ -393,21 +401,13 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
           size(list, st) {
             if (!Array.isArray(list)) throw NOT_MINE;
             let total = 0;
-            for (const item of list) {
-              if (typeof item !== "object" || item === null) throw NOT_MINE;
-              const idx = st.lens.length;
-              st.lens.push(0);
-              const n = enc.size(item as Msg, st);
-              st.lens[idx] = n;
-              total += tag.length + varintSize(n) + n;
-            }
+            for (const item of list) total += tag.length + nestedSize(enc, item, st);
             return total;
           },
           write(list, st) {
             for (const item of list as Msg[]) {
               writeTag(st, tag);
-              writeVarint(st, st.lens[st.li++]!);
-              enc.write(item, st);
+              writeNested(enc, item, st);
             }
           },
         };
@@ -470,15 +470,7 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
             const idx = st.lens.length;
             st.lens.push(0);
             let n = keyTag.length + keyCodec.size(key, st);
-            if (valueCodec) n += valueTag.length + valueCodec.size(v, st);
-            else {
-              if (typeof v !== "object" || v === null) throw NOT_MINE;
-              const vi = st.lens.length;
-              st.lens.push(0);
-              const vn = enc!.size(v as Msg, st);
-              st.lens[vi] = vn;
-              n += valueTag.length + varintSize(vn) + vn;
-            }
+            n += valueTag.length + (valueCodec ? valueCodec.size(v, st) : nestedSize(enc!, v, st));
             st.lens[idx] = n;
             total += tag.length + varintSize(n) + n;
           }
@@ -493,10 +485,7 @@ function fieldPart(f: DescField, messageEncoder: (d: DescMessage) => MessagePart
             keyCodec.write(key, st);
             writeTag(st, valueTag);
             if (valueCodec) valueCodec.write(obj[key], st);
-            else {
-              writeVarint(st, st.lens[st.li++]!);
-              enc!.write(obj[key] as Msg, st);
-            }
+            else writeNested(enc!, obj[key], st);
           }
         },
       };
@@ -569,20 +558,7 @@ function compileMessage(desc: DescMessage, messageEncoder: (d: DescMessage) => M
 
 /** Compiles message encoders on demand and keeps them, one per message type. */
 export function createEncoderCache(): (desc: DescMessage) => MessagePart {
-  const cache = new Map<DescMessage, MessagePart>();
-  const get = (desc: DescMessage): MessagePart => {
-    let enc = cache.get(desc);
-    if (!enc) {
-      // Registered before compiling so recursive types find themselves.
-      const holder: { part?: MessagePart } = {};
-      cache.set(desc, { size: (m, st) => holder.part!.size(m, st), write: (m, st) => holder.part!.write(m, st) });
-      holder.part = compileMessage(desc, get);
-      enc = holder.part;
-      cache.set(desc, enc);
-    }
-    return enc;
-  };
-  return get;
+  return typeCache<MessagePart>(compileMessage, (part) => ({ size: (m, st) => part().size(m, st), write: (m, st) => part().write(m, st) }));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { fromJson, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
+import { typeCache } from "./type-cache.js";
 
 /** A compiled JSON decoder for one message type: the message `fromJson(desc, json, { ignoreUnknownFields: true })` returns. */
 export type JsonDecoder = (json: unknown) => MessageShape<DescMessage>;
@@ -155,19 +156,7 @@ function compileMessage(desc: DescMessage, zero: () => Msg, messageReader: (d: D
 
 /** Compiles JSON readers on demand, one per message type; `zeroOf` makes a type's zero message as `create` does. */
 export function createJsonDecoderCache(zeroOf: (d: DescMessage) => () => Msg): (desc: DescMessage) => MessageReader {
-  const cache = new Map<DescMessage, MessageReader>();
-  const get = (desc: DescMessage): MessageReader => {
-    let r = cache.get(desc);
-    if (!r) {
-      const holder: { r?: MessageReader } = {};
-      cache.set(desc, { read: (j, d) => holder.r!.read(j, d) });
-      holder.r = compileMessage(desc, zeroOf(desc), get);
-      r = holder.r;
-      cache.set(desc, r);
-    }
-    return r;
-  };
-  return get;
+  return typeCache<MessageReader>((desc, get) => compileMessage(desc, zeroOf(desc), get), (r) => ({ read: (j, d) => r().read(j, d) }));
 }
 
 /**

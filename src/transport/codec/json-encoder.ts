@@ -1,5 +1,6 @@
 import { ScalarType, toJsonString, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { fieldPlan } from "./support.js";
+import { isStructField } from "./support.js";
+import { typeCache } from "./type-cache.js";
 import { asBuffer } from "../bytes.js";
 
 /** The `toJson` options roomgate writes with (see twirp.ts). */
@@ -195,7 +196,7 @@ interface JsonField {
 function jsonField(f: DescField, style: JsonWriteStyle, messageJson: (d: DescMessage) => MessageToJson): JsonField {
   const key = style.useProtoFieldName ? f.name : f.jsonName;
   const emitImplicit = style.alwaysEmitImplicit;
-  if (fieldPlan(f) === "struct") {
+  if (isStructField(f)) {
     return {
       key,
       when: "explicit",
@@ -301,19 +302,7 @@ function compileMessage(desc: DescMessage, style: JsonWriteStyle, messageJson: (
 
 /** Compiles JSON writers on demand for one style, one per message type. */
 export function createJsonCache(style: JsonWriteStyle): (desc: DescMessage) => MessageToJson {
-  const cache = new Map<DescMessage, MessageToJson>();
-  const get = (desc: DescMessage): MessageToJson => {
-    let enc = cache.get(desc);
-    if (!enc) {
-      const holder: { enc?: MessageToJson } = {};
-      cache.set(desc, (m) => holder.enc!(m));
-      holder.enc = compileMessage(desc, style, get);
-      enc = holder.enc;
-      cache.set(desc, enc);
-    }
-    return enc;
-  };
-  return get;
+  return typeCache<MessageToJson>((desc, get) => compileMessage(desc, style, get), (enc) => (m) => enc()(m));
 }
 
 /**

@@ -7,11 +7,8 @@ const LEGACY_REQUIRED = 3;
 /** The well-known types protobuf-es represents in a field by something other than the message itself. */
 const STRUCT = "google.protobuf.Struct";
 
-/** How the compiled codecs treat one field. */
-export type FieldPlan = "compiled" | "struct";
-
-// A singular Struct field holds a JsonObject, not a message (protobuf-es's local representation).
-function isStructField(f: DescField): boolean {
+/** A singular Struct field: it holds a JsonObject, not a message (protobuf-es's local representation), and the codecs treat it apart. */
+export function isStructField(f: DescField): f is DescField & { fieldKind: "message" } {
   return f.fieldKind === "message" && f.message.typeName === STRUCT && f.parent.typeName !== "google.protobuf.Value";
 }
 
@@ -65,9 +62,4 @@ export function unsupportedReason(desc: DescMessage, seen: Set<DescMessage> = ne
     if (reason) return reason;
   }
   return undefined;
-}
-
-/** How a field of a supported message is handled. */
-export function fieldPlan(f: DescField): FieldPlan {
-  return isStructField(f) ? "struct" : "compiled";
 }
