@@ -16,8 +16,13 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-// Secret-named fields (any case, any depth scrub reaches) and token-shaped strings anywhere are scrubbed
-// before pino sees them; every line goes through `wrap`, so pino needs no `redact` paths of its own.
+/** Field names whose values are credentials, as pino `redact` paths: at the top level and one level down. */
+const SECRET_FIELDS = [
+  "token", "secret", "apiSecret", "api_secret", "authorization", "credential", "password", "accessToken", "access_token",
+] as const;
+const REDACT_PATHS = SECRET_FIELDS.flatMap((f) => [f, `*.${f}`]);
+
+// Deeper or differently cased secret fields, and token-shaped strings anywhere, are scrubbed before pino sees them.
 const SECRET_FIELD = /^(token|secret|api_?secret|authorization|credential|password|access_?token)$/i;
 // Anything shaped like a compact JWS, wherever it appears in a string.
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
@@ -57,6 +62,7 @@ export function createLogger(opts: { level: LogLevel; now: () => number } & LogD
       base: null,
       timestamp: () => `,"time":"${new Date(opts.now()).toISOString()}"`,
       formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     },
     dest,
   );

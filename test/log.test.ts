@@ -46,7 +46,7 @@ describe("logger", () => {
 });
 
 describe("logger on pino", () => {
-  it("redacts secret-named fields one level down and deeper, whatever their case", () => {
+  it("redacts secret-named fields one level down through pino's redact paths, whatever the case of deeper ones", () => {
     const { log, lines } = capture();
     log.info("call", { req: { token: "t0k", authorization: "x", Api_Secret: "s" }, outer: { inner: { PASSWORD: "p" } } });
     expect(JSON.parse(lines[0]!)).toMatchObject({ req: { token: "[redacted]", authorization: "[redacted]", Api_Secret: "[redacted]" }, outer: { inner: { PASSWORD: "[redacted]" } } });
