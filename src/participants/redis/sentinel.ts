@@ -26,16 +26,16 @@ async function askOne(at: NodeAddress, master: string, timeoutMs: number): Promi
   });
   c.on("error", () => undefined);
   try {
-    const reply = await withDeadline(timeoutMs, async () => {
+    // The address from GET-MASTER-ADDR-BY-NAME: during a failover it already names the promoted replica,
+    // while SENTINEL MASTER keeps the old primary until the reconfiguration ends. The epoch comes from the latter.
+    const [addr, info] = await withDeadline(timeoutMs, async () => {
       await c.connect();
-      return c.sendCommand(["SENTINEL", "MASTER", master]);
+      return Promise.all([c.sendCommand(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", master]), c.sendCommand(["SENTINEL", "MASTER", master])]);
     });
-    const h = new Map<string, string>();
-    if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) h.set(String(reply[i]), String(reply[i + 1]));
-    const host = h.get("ip");
-    const port = Number(h.get("port"));
-    if (!host || !Number.isInteger(port) || port <= 0) return { problem: `${where} does not monitor "${master}"` };
-    return { primary: { host, port }, epoch: Number(h.get("config-epoch") ?? 0) || 0 };
+    if (!Array.isArray(addr) || addr.length !== 2) return { problem: `${where} does not monitor "${master}"` };
+    let epoch = 0;
+    if (Array.isArray(info)) for (let i = 0; i + 1 < info.length; i += 2) if (String(info[i]) === "config-epoch") epoch = Number(info[i + 1]) || 0;
+    return { primary: { host: String(addr[0]), port: Number(addr[1]) }, epoch };
   } catch (err) {
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
     const message = cause instanceof Error ? cause.message : String(cause);
