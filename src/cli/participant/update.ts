@@ -27,8 +27,8 @@ const OPTIONS = {
 
 type Flags = Parsed<typeof OPTIONS>["values"];
 
-/** The UpdateParticipant request the flags describe; exported for tests. */
-export function updateFromFlags(f: Flags, room: string, identity: string): ParticipantUpdateRequest {
+/** The UpdateParticipant request the flags describe. */
+function updateFromFlags(f: Flags, room: string, identity: string): ParticipantUpdateRequest {
   if (f.permission !== undefined && f.permissions !== undefined) throw usageError("--permission is given twice (--permission and --permissions)", CMD);
   const json = f.permission ?? f.permissions;
   if (json !== undefined && hasPermissionFlags(f)) {

@@ -135,15 +135,8 @@ export interface FlagIo {
   warn: (text: string) => void;
 }
 
-const NO_IO: FlagIo = {
-  readFile: () => {
-    throw new Error("no files here");
-  },
-  warn: () => {},
-};
-
-/** Builds the claims the flags describe; exported for tests. */
-export function grantsFromFlags(f: Flags, io: FlagIo = NO_IO): ClaimGrants {
+/** Builds the claims the flags describe. */
+function grantsFromFlags(f: Flags, io: FlagIo): ClaimGrants {
   const video: VideoGrant = {};
   if (f.create) video.roomCreate = true;
   if (f.list) video.roomList = true;
